@@ -1,0 +1,33 @@
+"""sirenkit: implicit neural representations (SIREN) as scikit-learn estimators.
+
+>>> from sirenkit import SirenRegressor, grid_coords
+"""
+
+from .coords import (
+    audio_to_samples,
+    grid_coords,
+    image_to_samples,
+    infer_grid_shape,
+    samples_to_audio,
+    samples_to_grid,
+    samples_to_image,
+)
+from .metrics import psnr
+from .model_selection import FullSampleSplit
+from .regressors import ReluMLPRegressor, SirenRegressor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SirenRegressor",
+    "ReluMLPRegressor",
+    "FullSampleSplit",
+    "grid_coords",
+    "infer_grid_shape",
+    "image_to_samples",
+    "samples_to_image",
+    "audio_to_samples",
+    "samples_to_audio",
+    "samples_to_grid",
+    "psnr",
+]

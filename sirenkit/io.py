@@ -1,0 +1,316 @@
+"""Read and write images and audio as float arrays, and load bundled sample images.
+
+Images are float32 arrays in [0, 1] of shape ``(H, W)`` (greyscale) or ``(H, W, 3)`` (RGB).
+Audio is float32 samples of shape ``(n,)`` (mono) or ``(n, channels)``, plus a sample rate.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import warnings
+from importlib.resources import as_file, files
+
+import numpy as np
+import soundfile as sf
+from PIL import Image
+
+__all__ = ["load_audio", "load_image", "load_sample_image", "save_audio", "save_image"]
+
+# Pillow modes that hold one channel (plus alpha for "LA" and "La").
+_GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+# The value that maps to 1.0, keyed on the kind and item size of the pixel dtype.
+_FULL_SCALE = {"u1": 255, "u2": 65535, "i4": 65535, "f4": 1}
+# soundfile subtypes that store floats. Values outside [-1, 1] are clipped for all others.
+_FLOAT_SUBTYPES = frozenset({"FLOAT", "DOUBLE"})
+
+
+def _existing_file(path: str | os.PathLike[str]) -> str:
+    """Return ``path`` as a string, or raise FileNotFoundError if it is not a file."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"path must be an existing file; {path!r} was not found")
+    return path
+
+
+def _finite_array(value: object, name: str) -> np.ndarray:
+    """Return ``value`` as a non-empty, finite float64 array. Errors name ``name``."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers; got dtype {array.dtype}")
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must contain only finite values; got NaN or infinity")
+    return array.astype(np.float64, copy=False)
+
+
+def load_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file as a float32 array in [0, 1].
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any image file that Pillow can read. Multi-frame files give their first frame.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 array of shape ``(H, W)`` for greyscale modes (``1``, ``L``, ``I;16``, ``I``,
+        ``F``) and ``(H, W, 3)`` for all other modes, which are converted to RGB
+        (``P``, ``CMYK``, ``YCbCr``, ...). 8-bit values are divided by 255, and 16-bit values
+        (``I;16*`` modes, and mode ``I``) by 65535. Float (``F``) values are returned as they
+        are.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not an existing file.
+    ValueError
+        If a mode ``I`` image has values outside [0, 65535], or a mode ``F`` image has values
+        outside [0, 1].
+
+    Warns
+    -----
+    UserWarning
+        If the image has an alpha channel or transparency. It is dropped and not applied.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sirenkit.io import load_image, save_image
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "ramp.png")
+    ...     save_image(path, np.linspace(0, 1, 12).reshape(3, 4))
+    ...     image = load_image(path)
+    >>> image.shape, image.dtype, float(image.max())
+    ((3, 4), dtype('float32'), 1.0)
+    """
+    path = _existing_file(path)
+    with Image.open(path) as image:
+        if image.has_transparency_data:
+            warnings.warn(
+                f"{path!r}: the alpha channel or transparency of this mode {image.mode!r} "
+                "image was dropped",
+                UserWarning,
+                stacklevel=2,
+            )
+        if image.mode not in _GREY_MODES:
+            image = image.convert("RGB")
+        elif image.mode in ("1", "LA", "La"):
+            image = image.convert("L")
+        mode, pixels = image.mode, np.asarray(image)
+    full_scale = _FULL_SCALE[f"{pixels.dtype.kind}{pixels.dtype.itemsize}"]
+    values = pixels.astype(np.float32) / np.float32(full_scale)
+    if not ((values >= 0) & (values <= 1)).all():
+        raise ValueError(
+            f"{path!r}: pixel values of a mode {mode!r} image must lie in [0, {full_scale}]; "
+            f"got values from {np.nanmin(pixels)} to {np.nanmax(pixels)}"
+        )
+    return values
+
+
+def save_image(path: str | os.PathLike[str], image: np.ndarray, bit_depth: int = 8) -> None:
+    """Write a float image with values in [0, 1] to an image file.
+
+    Values are clipped to [0, 1], as is usual when you save a network's prediction, and then
+    scaled to the integer range of ``bit_depth`` and rounded to the nearest integer.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file. Pillow picks the format from the extension (``.png``, ``.jpg``, ...).
+    image : array_like
+        Real-valued array of shape ``(H, W)`` or ``(H, W, 1)`` (greyscale) or ``(H, W, 3)``
+        (RGB). It must not contain NaN or infinity.
+    bit_depth : {8, 16}, default 8
+        Bits per channel. 16 is supported for greyscale PNG files only, because Pillow
+        cannot write 16-bit RGB images.
+
+    Raises
+    ------
+    TypeError
+        If ``image`` is not numeric.
+    ValueError
+        If ``image`` is empty, has the wrong shape, or contains NaN or infinity, or if
+        ``bit_depth`` is not 8 or 16, or is 16 for an RGB image or a path that is not PNG.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sirenkit.io import load_image, save_image
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "grey16.png")
+    ...     save_image(path, np.array([[0.0, 0.25], [0.5, 2.0]]), bit_depth=16)
+    ...     levels = load_image(path) * 65535  # 2.0 is clipped to 1.0
+    >>> print(np.round(levels).astype(int))
+    [[    0 16384]
+     [32768 65535]]
+    """
+    if bit_depth not in (8, 16):
+        raise ValueError(f"bit_depth must be 8 or 16; got {bit_depth!r}")
+    pixels = _finite_array(image, "image")
+    if pixels.ndim == 3 and pixels.shape[2] == 1:
+        pixels = pixels[:, :, 0]
+    if pixels.ndim != 2 and (pixels.ndim != 3 or pixels.shape[2] != 3):
+        raise ValueError(
+            f"image must have shape (H, W), (H, W, 1) or (H, W, 3); got shape {np.shape(image)}"
+        )
+    if bit_depth == 16 and pixels.ndim == 3:
+        raise ValueError(
+            "bit_depth=16 requires a greyscale image of shape (H, W) or (H, W, 1), because "
+            f"Pillow cannot write 16-bit RGB images; got shape {np.shape(image)}. "
+            "Use bit_depth=8 for RGB images."
+        )
+    if bit_depth == 16 and not os.fspath(path).lower().endswith(".png"):
+        raise ValueError(f"bit_depth=16 requires a path ending in .png; got {os.fspath(path)!r}")
+    dtype = np.uint8 if bit_depth == 8 else np.uint16
+    levels = np.rint(np.clip(pixels, 0, 1) * np.iinfo(dtype).max).astype(dtype)
+    Image.fromarray(levels).save(path)
+
+
+def load_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
+    """Read an audio file as float32 samples.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any file that soundfile (libsndfile) can read: WAV, FLAC, OGG, ...
+
+    Returns
+    -------
+    samples : numpy.ndarray
+        float32 array of shape ``(n,)`` for mono files and ``(n, channels)`` otherwise. PCM
+        files are scaled to [-1, 1).
+    sample_rate : int
+        Sample rate in Hz.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not an existing file.
+    ValueError
+        If the file contains no samples.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sirenkit.io import load_audio, save_audio
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "tone.wav")
+    ...     save_audio(path, np.sin(np.linspace(0, 100, 16000)), 16000)
+    ...     samples, sample_rate = load_audio(path)
+    >>> samples.shape, samples.dtype, sample_rate
+    ((16000,), dtype('float32'), 16000)
+    """
+    path = _existing_file(path)
+    samples, sample_rate = sf.read(path, dtype="float32", always_2d=False)
+    if samples.shape[0] == 0:
+        raise ValueError(f"path must be an audio file with at least one sample; {path!r} has none")
+    return samples, int(sample_rate)
+
+
+def save_audio(
+    path: str | os.PathLike[str],
+    samples: np.ndarray,
+    sample_rate: int,
+    subtype: str | None = None,
+) -> None:
+    """Write samples to an audio file. The arguments are in the order of ``soundfile.write``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file. soundfile picks the format from the extension (``.wav``, ``.flac``, ...).
+    samples : array_like
+        Real-valued array of shape ``(n,)`` (mono) or ``(n, channels)``. It must not be empty
+        or contain NaN or infinity. Values are expected to lie in [-1, 1].
+    sample_rate : int
+        Sample rate in Hz. It must be positive.
+    subtype : str, optional
+        soundfile subtype, for example ``"PCM_16"`` or ``"FLOAT"``. By default soundfile uses
+        the default for the format (``"PCM_16"`` for WAV and FLAC).
+
+    Raises
+    ------
+    TypeError
+        If ``samples`` is not numeric, or ``sample_rate`` is not an integer.
+    ValueError
+        If ``samples`` is empty, has the wrong shape, or contains NaN or infinity, or if
+        ``sample_rate`` is not positive.
+
+    Warns
+    -----
+    UserWarning
+        If samples outside [-1, 1] are clipped. Clipping applies to all subtypes except
+        ``"FLOAT"`` and ``"DOUBLE"``, which can store such values.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sirenkit.io import load_audio, save_audio
+    >>> stereo = np.array([[0.0, 0.5], [-0.25, 1.0]])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "stereo.wav")
+    ...     save_audio(path, stereo, 8000, subtype="FLOAT")
+    ...     samples, sample_rate = load_audio(path)
+    >>> print(samples, sample_rate)
+    [[ 0.    0.5 ]
+     [-0.25  1.  ]] 8000
+    """
+    data = _finite_array(samples, "samples")
+    if data.ndim not in (1, 2):
+        raise ValueError(f"samples must have shape (n,) or (n, channels); got shape {data.shape}")
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Integral):
+        raise TypeError(f"sample_rate must be an int; got {type(sample_rate).__name__}")
+    if sample_rate <= 0:
+        raise ValueError(f"sample_rate must be a positive number of Hz; got {sample_rate}")
+    channels = 1 if data.ndim == 1 else data.shape[1]
+    with sf.SoundFile(path, "w", int(sample_rate), channels, subtype) as file:
+        if file.subtype not in _FLOAT_SUBTYPES and np.abs(data).max() > 1:
+            warnings.warn(
+                f"samples outside [-1, 1] were clipped for the {file.subtype} subtype",
+                UserWarning,
+                stacklevel=2,
+            )
+            data = np.clip(data, -1, 1)
+        file.write(data)
+
+
+def load_sample_image(name: str = "astronaut") -> np.ndarray:
+    """Load an image bundled with sirenkit.
+
+    Parameters
+    ----------
+    name : str, default "astronaut"
+        Name of a PNG file in ``sirenkit/data/``, without the extension. ``"astronaut"`` is
+        a 256 x 256 RGB photo of NASA astronaut Eileen Collins (public domain, taken from
+        scikit-image's sample data).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 array in [0, 1], as returned by `load_image`.
+
+    Raises
+    ------
+    ValueError
+        If no bundled image is called ``name``. The message lists the available names.
+
+    Examples
+    --------
+    >>> from sirenkit.io import load_sample_image
+    >>> image = load_sample_image()
+    >>> image.shape, image.dtype
+    ((256, 256, 3), dtype('float32'))
+    """
+    data = files("sirenkit") / "data"
+    available = sorted(item.name[:-4] for item in data.iterdir() if item.name.endswith(".png"))
+    if name not in available:
+        raise ValueError(f"name must be one of {', '.join(available)}; got {name!r}")
+    with as_file(data / f"{name}.png") as path:
+        return load_image(path)

@@ -1,0 +1,69 @@
+import math
+
+import pytest
+import torch
+
+from sirenkit.nn import ReluMLP, SineLayer, Siren, init_linear_
+
+
+def test_sine_layer_computes_sin_of_scaled_affine_map():
+    torch.manual_seed(0)
+    layer = SineLayer(3, 5, omega_0=7.0)
+    x = torch.randn(4, 3)
+    expected = torch.sin(7.0 * (x @ layer.linear.weight.T + layer.linear.bias))
+    torch.testing.assert_close(layer(x), expected)
+
+
+def test_sitzmann_bounds():
+    torch.manual_seed(0)
+    first = init_linear_(torch.nn.Linear(2, 4096), "sitzmann", is_first=True)
+    hidden = init_linear_(torch.nn.Linear(256, 256), "sitzmann", omega_0=30.0)
+    assert first.weight.abs().max() <= 0.5 and first.weight.abs().max() > 0.49
+    bound = math.sqrt(6 / 256) / 30
+    assert hidden.weight.abs().max() <= bound and hidden.weight.abs().max() > 0.99 * bound
+
+
+def test_xavier_and_he_bounds():
+    torch.manual_seed(0)
+    xavier = init_linear_(torch.nn.Linear(256, 128), "xavier")
+    he = init_linear_(torch.nn.Linear(256, 128), "he")
+    assert xavier.weight.abs().max() <= math.sqrt(6 / (256 + 128))
+    assert xavier.weight.abs().max() > 0.99 * math.sqrt(6 / (256 + 128))
+    assert he.weight.abs().max() <= math.sqrt(6 / 256)
+    assert he.weight.abs().max() > 0.99 * math.sqrt(6 / 256)
+
+
+def test_unknown_init_scheme():
+    with pytest.raises(ValueError, match="init scheme must be one of"):
+        init_linear_(torch.nn.Linear(2, 2), "orthogonal")
+
+
+def test_siren_structure_and_omegas():
+    net = Siren(2, 3, hidden_features=8, hidden_layers=2, omega_0=12.0, hidden_omega_0=25.0)
+    sines = [m for m in net.modules() if isinstance(m, SineLayer)]
+    assert [s.omega_0 for s in sines] == [12.0, 25.0, 25.0]
+    assert isinstance(net.net[-1], torch.nn.Linear) and net.net[-1].out_features == 3
+    assert net(torch.zeros(10, 2)).shape == (10, 3)
+
+
+def test_sitzmann_init_keeps_activations_distributed():
+    # The point of the initialisation: hidden pre-activations stay ~N(0, 1)-like through
+    # depth (Sitzmann et al. Thm 1.8), with std close to 1.
+    torch.manual_seed(0)
+    net = Siren(2, 1, hidden_features=512, hidden_layers=4)
+    x = torch.rand(4096, 2) * 2 - 1
+    with torch.no_grad():
+        for layer in list(net.net)[:-1]:
+            pre = layer.omega_0 * layer.linear(x)
+            x = torch.sin(pre)
+    assert 0.7 < float(pre.std()) < 1.3
+
+
+def test_relu_mlp_is_piecewise_linear_without_frequency_factor():
+    torch.manual_seed(0)
+    net = ReluMLP(1, 1, hidden_features=16, hidden_layers=2)
+    assert not any(isinstance(m, SineLayer) for m in net.modules())
+    x = torch.linspace(-1, 1, 2001)[:, None]
+    second_difference = net(x)[2:] - 2 * net(x)[1:-1] + net(x)[:-2]
+    # Zero except at the few kinks.
+    assert (second_difference.abs() > 1e-5).float().mean() < 0.05

@@ -1,0 +1,346 @@
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from conftest import small_siren_params
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from skorch.callbacks import Callback
+
+from sirenkit import FullSampleSplit, ReluMLPRegressor, SirenRegressor, grid_coords
+from sirenkit.metrics import psnr, psnr_scorer
+from sirenkit.omega import auto_omega_0
+
+ESTIMATORS = [SirenRegressor, ReluMLPRegressor]
+
+
+def test_siren_fits_a_smooth_rgb_image(smooth_image):
+    coords, values, _ = smooth_image
+    est = SirenRegressor(**small_siren_params(hidden_features=64, max_epochs=300)).fit(
+        coords, values)
+    prediction = est.predict(coords)
+    assert prediction.shape == values.shape and prediction.dtype == np.float64
+    assert psnr(values, prediction) > 40
+    # The history's last PSNR is measured before the last update: close to the final one.
+    assert est.history_[-1, "train_psnr"] == pytest.approx(psnr(values, prediction), abs=1.5)
+
+
+def test_siren_beats_relu_on_the_same_budget(smooth_image):
+    coords, values, _ = smooth_image
+    scores = {}
+    for cls in ESTIMATORS:
+        est = cls(**small_siren_params(hidden_features=64, max_epochs=150)).fit(coords, values)
+        scores[cls] = psnr(values, est.predict(coords))
+    assert scores[SirenRegressor] > scores[ReluMLPRegressor] + 5
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_output_shape_follows_y(cls):
+    coords = grid_coords((6, 7))
+    one = cls(**small_siren_params(max_epochs=2)).fit(coords, coords[:, 0])
+    assert one.predict(coords).shape == (42,) and one.n_outputs_ == 1
+    column = cls(**small_siren_params(max_epochs=2)).fit(coords, coords[:, :1])
+    assert column.predict(coords).shape == (42, 1)
+    assert column.predict(grid_coords((3, 5))).shape == (15, 1)
+
+
+def test_targets_are_scaled_and_mapped_back():
+    coords = grid_coords(64)
+    signal = 1000 + 250 * np.stack([np.sin(3 * coords[:, 0]), np.cos(2 * coords[:, 0])], 1)
+    est = SirenRegressor(**small_siren_params(max_epochs=200)).fit(coords, signal)
+    assert est.target_scale_ == pytest.approx(250 * np.ptp(signal) / 500, rel=1e-6)
+    scaled = (signal - est.target_center_) / est.target_scale_
+    assert scaled.min() >= -1 - 1e-9 and scaled.max() <= 1 + 1e-9
+    np.testing.assert_allclose(est.predict(coords), signal, atol=5)
+
+
+def test_constant_signal_does_not_divide_by_zero():
+    coords = grid_coords(16)
+    est = SirenRegressor(**small_siren_params(max_epochs=20)).fit(coords, np.full(16, 3.0))
+    np.testing.assert_allclose(est.predict(coords), 3.0, atol=0.05)
+
+
+def test_random_state_makes_cpu_fits_reproducible(smooth_image):
+    coords, values, _ = smooth_image
+    fits = [SirenRegressor(**small_siren_params(max_epochs=20, random_state=seed))
+            .fit(coords, values).predict(coords) for seed in (3, 3, 4)]
+    np.testing.assert_array_equal(fits[0], fits[1])
+    assert not np.allclose(fits[0], fits[2])
+
+
+def test_fit_does_not_touch_global_torch_rng(smooth_image):
+    coords, values, _ = smooth_image
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    SirenRegressor(**small_siren_params(max_epochs=2)).fit(coords, values)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_history_records_loss_psnr_and_learning_rate(smooth_image):
+    coords, values, _ = smooth_image
+    est = SirenRegressor(**small_siren_params(max_epochs=30)).fit(coords, values)
+    history = est.history_
+    assert len(history) == 30
+    for key in ("train_loss", "train_mse", "train_psnr", "event_lr"):
+        assert len(history[:, key]) == 30
+    mse = history[-1, "train_mse"]
+    assert history[-1, "train_psnr"] == pytest.approx(10 * np.log10(1 / mse))
+    # train_loss is the MSE of the [-1, 1]-scaled targets.
+    assert history[-1, "train_loss"] == pytest.approx(mse / est.target_scale_**2, rel=1e-4)
+    assert history[-1, "train_psnr"] > history[0, "train_psnr"] + 4
+
+
+def test_plateau_schedule_reduces_the_learning_rate():
+    # A constant target is fitted at once; then the loss stops improving.
+    coords = grid_coords(32)
+    est = SirenRegressor(**small_siren_params(max_epochs=60, lr_patience=3, lr=1e-2))
+    est.fit(coords, np.sin(20 * coords[:, 0]) > 0)
+    lrs = est.history_[:, "event_lr"]
+    assert lrs[0] == pytest.approx(1e-2) and min(lrs) < 1e-2
+    assert all(b / a in (pytest.approx(1.0), pytest.approx(0.6)) for a, b in zip(lrs, lrs[1:]))
+    none = SirenRegressor(**small_siren_params(max_epochs=5, lr_schedule=None))
+    assert "event_lr" not in none.fit(coords, coords[:, 0]).history_[-1]
+
+
+def test_lr_patience_auto_is_tied_to_depth():
+    est = SirenRegressor(**small_siren_params(max_epochs=1, hidden_layers=2))
+    est.fit(grid_coords(8), np.zeros(8))
+    scheduler = dict(est.net_.callbacks_)["lr_scheduler"]
+    assert scheduler.kwargs["patience"] == 30 and scheduler.kwargs["factor"] == 0.6
+
+
+def test_mini_batches_cover_all_coordinates():
+    coords = grid_coords((16, 16))
+    values = np.sin(4 * coords[:, 0]) + coords[:, 1]
+    est = SirenRegressor(**small_siren_params(batch_size=50, max_epochs=40)).fit(coords, values)
+    assert est.history_[-1, "train_batch_count"] == 6        # ceil(256 / 50)
+    assert psnr(values, est.predict(coords), data_range=np.ptp(values)) > 30
+
+
+def test_predict_is_chunked_and_equal_to_one_pass(smooth_image):
+    coords, values, _ = smooth_image
+    est = SirenRegressor(**small_siren_params(max_epochs=5)).fit(coords, values)
+    whole = est.predict(coords)
+    seen = []
+
+    class Spy(torch.nn.Module):
+        def __init__(self, module):
+            super().__init__()
+            self.module = module
+
+        def forward(self, x):
+            seen.append(len(x))
+            return self.module(x)
+
+    est.net_.module_ = Spy(est.net_.module_)
+    chunked = est.set_params(predict_batch_size=100).predict(coords)
+    assert seen == [100] * 7 + [68]
+    np.testing.assert_allclose(chunked, whole, atol=1e-6)
+
+
+def test_omega_auto_records_the_rule_value(smooth_image):
+    coords, values, _ = smooth_image
+    est = SirenRegressor(**small_siren_params(max_epochs=2, omega_0="auto")).fit(coords, values)
+    assert est.omega_0_ == pytest.approx(auto_omega_0(coords, values))
+    assert est.net_.module_.net[0].omega_0 == pytest.approx(est.omega_0_)
+    with pytest.raises(ValueError, match="needs the whole signal on its grid"):
+        est.fit(coords[::2], values[::2])
+
+
+def test_verbose_shows_an_epoch_progress_bar(capsys):
+    coords = grid_coords(16)
+    est = SirenRegressor(**small_siren_params(max_epochs=7, verbose=1))
+    est.fit(coords, coords[:, 0])
+    err = capsys.readouterr().err
+    assert "7/7" in err and "epoch" in err and "psnr" in err
+    pickle.dumps(est)        # the closed bar is not kept
+    SirenRegressor(**small_siren_params(max_epochs=3)).fit(coords, coords[:, 0])
+    assert capsys.readouterr().err == ""
+
+
+def test_keyboard_interrupt_keeps_the_work():
+    class Interrupt(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 4:
+                raise KeyboardInterrupt
+
+    coords = grid_coords(16)
+    est = SirenRegressor(**small_siren_params(max_epochs=50, callbacks=[Interrupt()]))
+    est.fit(coords, coords[:, 0])
+    assert len(est.history_) == 4
+    assert est.predict(coords).shape == (16,)
+
+
+def test_warm_start_continues_training():
+    coords = grid_coords(32)
+    est = SirenRegressor(**small_siren_params(max_epochs=10, warm_start=True))
+    est.fit(coords, np.sin(5 * coords[:, 0]))
+    first_loss = est.history_[-1, "train_loss"]
+    est.fit(coords, np.sin(5 * coords[:, 0]))
+    assert len(est.history_) == 20 and est.history_[-1, "train_loss"] < first_loss
+    with pytest.raises(ValueError, match="outputs"):
+        est.fit(coords, np.zeros((32, 2)))
+
+
+def test_checkpoint_dir_saves_best_parameters(tmp_path):
+    coords = grid_coords(16)
+    est = SirenRegressor(**small_siren_params(max_epochs=5, checkpoint_dir=tmp_path))
+    est.fit(coords, coords[:, 0])
+    assert [p.name for p in tmp_path.iterdir()] == ["params.pt"]
+    state = torch.load(tmp_path / "params.pt")
+    assert state.keys() == est.net_.module_.state_dict().keys()
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_pickle_joblib_and_clone(cls, tmp_path):
+    coords = grid_coords((8, 8))
+    est = cls(**small_siren_params(max_epochs=5)).fit(coords, coords)
+    expected = est.predict(coords)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(coords), expected)
+    joblib.dump(est, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict(coords),
+                                  expected)
+    fresh = clone(est)
+    assert fresh.get_params() == est.get_params() and not hasattr(fresh, "net_")
+
+
+def test_model_pickled_on_cuda_loads_on_cpu(monkeypatch):
+    # No GPU in CI: mark the fitted net as a CUDA one (its tensors stay on the CPU) so that
+    # pickling goes through skorch's CUDA path and unpickling through its CPU fallback.
+    coords = grid_coords(16)
+    est = SirenRegressor(**small_siren_params(max_epochs=3)).fit(coords, coords[:, 0])
+    expected = est.predict(coords)
+    est.net_.device, est.device_ = "cuda", "cuda"
+    payload = pickle.dumps(est)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="(?i)cuda"):
+        loaded = pickle.loads(payload)
+    assert loaded.device_ == "cpu"
+    np.testing.assert_allclose(loaded.predict(coords), expected)
+
+
+def test_device_auto_picks_cuda_when_available(monkeypatch):
+    from sirenkit.regressors import _resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert _resolve_device("auto") == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert _resolve_device("auto") == "cpu"
+    assert _resolve_device("cuda:1") == "cuda:1"
+
+
+def test_pipeline_with_a_coordinate_transform():
+    coords = grid_coords(32)
+    pipe = Pipeline([("halve", FunctionTransformer(lambda c: c / 2)),
+                     ("siren", SirenRegressor(**small_siren_params(max_epochs=50)))])
+    pipe.fit(coords, np.cos(2 * coords[:, 0]))
+    assert psnr(np.cos(2 * coords[:, 0]), pipe.predict(coords), data_range=2) > 30
+
+
+def test_grid_search_over_layers_width_and_omega():
+    shape = (16, 16)
+    coords = grid_coords(shape)
+    values = 0.5 + 0.5 * np.sin(8 * coords[:, 0]) * np.sin(6 * coords[:, 1])
+    search = GridSearchCV(
+        SirenRegressor(**small_siren_params(max_epochs=60)),
+        param_grid={"hidden_layers": [0, 1], "hidden_features": [4, 32],
+                    "omega_0": [1.0, 30.0, "auto"]},
+        scoring=psnr_scorer, cv=FullSampleSplit(), n_jobs=2)
+    search.fit(coords, values)
+    scores = {tuple(p.values()): s for p, s in
+              zip(search.cv_results_["params"], search.cv_results_["mean_test_score"])}
+    assert len(scores) == 12
+    assert search.best_params_["hidden_features"] == 32
+    # Capacity and frequency matter: the widest net with omega_0=30 beats the smallest one
+    # with omega_0=1, which cannot represent the oscillation.
+    assert scores[(32, 1, 30.0)] > scores[(4, 0, 1.0)] + 10
+    assert search.best_estimator_.predict(coords).shape == (256,)
+
+
+BAD_FIT_INPUT = [
+    (np.full((4, 2), np.nan), np.zeros(4), ValueError, "NaN"),
+    (np.zeros((4, 2)), np.array([0, 1, np.inf, 0]), ValueError, "infinity"),
+    (np.zeros(4), np.zeros(4), ValueError, "Reshape your data"),
+    (np.zeros((4, 2, 1)), np.zeros(4), ValueError, "dim 3"),
+    (np.zeros((4, 2)), np.zeros((4, 2, 3)), ValueError, r"y \(the signal\) must have shape"),
+    (np.zeros((4, 2)), np.zeros(5), ValueError, "same number of samples, got 4 and 5"),
+    (np.zeros((0, 2)), np.zeros(0), ValueError, "0 sample"),
+    (np.array([["a", "b"]] * 4), np.zeros(4), ValueError, "convert"),
+    (np.zeros((4, 2)), np.array(["a", "b", "c", "d"]), ValueError, "convert"),
+    (np.full((4, 2), 3.0), np.zeros(4), ValueError, r"must lie in \[-1, 1\]"),
+    (np.zeros((4, 2)), None, ValueError, "requires y"),
+]
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("X, y, error, match", BAD_FIT_INPUT)
+def test_bad_fit_input_raises(cls, X, y, error, match):
+    with pytest.raises(error, match=match):
+        cls(**small_siren_params(max_epochs=1)).fit(X, y)
+
+
+BAD_PARAMS = [
+    ({"hidden_features": 0}, ValueError, "hidden_features must be >= 1"),
+    ({"hidden_layers": 1.5}, TypeError, "hidden_layers must be an int"),
+    ({"first_layer_init": "glorot"}, ValueError, "first_layer_init must be one of"),
+    ({"hidden_init": None}, ValueError, "hidden_init must be one of"),
+    ({"lr": -1}, ValueError, "lr must be a finite number > 0"),
+    ({"lr": "fast"}, TypeError, "lr must be a number"),
+    ({"max_epochs": 0}, ValueError, "max_epochs must be >= 1"),
+    ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+    ({"lr_schedule": "cosine"}, ValueError, "lr_schedule must be one of"),
+    ({"lr_factor": 1.5}, ValueError, "lr_factor must be < 1"),
+    ({"lr_patience": "soon"}, TypeError, "lr_patience must be an int"),
+    ({"weight_decay": -1e-3}, ValueError, "weight_decay"),
+    ({"loss": "l1"}, ValueError, "loss must be one of"),
+    ({"data_range": 0}, ValueError, "data_range"),
+    ({"coord_range": (1, -1)}, ValueError, "low < high"),
+    ({"coord_range": "unit"}, ValueError, "coord_range must be"),
+    ({"device": "gpu0"}, ValueError, "device must be"),
+    ({"device": 0}, TypeError, "device must be a string"),
+    ({"callbacks": "progress"}, TypeError, "callbacks must be a list"),
+    ({"predict_batch_size": 0}, ValueError, "predict_batch_size"),
+]
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("params, error, match", BAD_PARAMS)
+def test_bad_parameters_raise_naming_the_parameter(cls, params, error, match):
+    with pytest.raises(error, match=match):
+        cls(**small_siren_params(**{"max_epochs": 1, **params})).fit(grid_coords(8), np.zeros(8))
+
+
+@pytest.mark.parametrize("params, error, match", [
+    ({"omega_0": "high"}, TypeError, "omega_0 must be a number"),
+    ({"omega_0": 0}, ValueError, "omega_0 must be a finite number > 0"),
+    ({"hidden_omega_0": -30}, ValueError, "hidden_omega_0"),
+])
+def test_bad_siren_parameters(params, error, match):
+    with pytest.raises(error, match=match):
+        SirenRegressor(**small_siren_params(**params)).fit(grid_coords(8), np.zeros(8))
+
+
+def test_predict_validates_coordinates():
+    est = SirenRegressor(**small_siren_params(max_epochs=1)).fit(grid_coords((4, 4)),
+                                                                np.zeros(16))
+    with pytest.raises(ValueError, match="expecting 2 features"):
+        est.predict(grid_coords(5))
+    with pytest.raises(ValueError, match="must lie in"):
+        est.predict(np.array([[0.0, 1.5]]))
+    assert est.set_params(coord_range=None).predict(np.array([[0.0, 1.5]])).shape == (1,)
+    with pytest.raises(ValueError, match="NaN"):
+        est.predict(np.array([[0.0, np.nan]]))
+
+
+def test_unfitted_estimator_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        SirenRegressor().predict(grid_coords((2, 2)))
+    with pytest.raises(NotFittedError):
+        _ = SirenRegressor().history_
