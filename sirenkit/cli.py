@@ -66,18 +66,33 @@ def _fit_image(estimator, image: np.ndarray) -> tuple[np.ndarray, float]:
     return fitted, seconds
 
 
+def _prepare_outputs(*paths: Path) -> None:
+    """Fail before a long fit, not after it, on an output that cannot be written."""
+    from PIL import Image
+
+    image_path = paths[0]
+    if image_path.suffix.lower() not in Image.registered_extensions():
+        raise ValueError(f"--out must end in an image extension such as .png, "
+                         f"got {str(image_path)!r}")
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
 def run_fit(args: argparse.Namespace) -> int:
     path = Path(args.image)
     image = load_image(path)
     out = Path(args.out) if args.out else path.with_name(f"{path.stem}_siren.png")
     model_path = Path(args.model) if args.model else out.with_suffix(".joblib")
+    _prepare_outputs(out, model_path)
     estimator = SirenRegressor(omega_0=args.omega_0, **_network_params(args))
     print(f"Fitting a SIREN to {path} ({image.shape[1]}x{image.shape[0]}, "
           f"{1 if image.ndim == 2 else image.shape[2]} channel(s))")
     fitted, seconds = _fit_image(estimator, image)
-    save_image(out, fitted)
     joblib.dump(estimator, model_path)
-    print(f"{_psnr_report(image, fitted)} after {args.epochs} epochs in {seconds:.1f} s "
+    save_image(out, fitted)
+    # Ctrl-C ends training early and keeps the model: report the epochs actually run.
+    print(f"{_psnr_report(image, fitted)} after {len(estimator.history_)} epochs in "
+          f"{seconds:.1f} s "
           f"(omega_0 = {estimator.omega_0_:.4g}, device {estimator.device_})")
     print(f"Wrote {out} and the model {model_path} (load it with joblib.load)")
     return 0
@@ -164,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, TypeError, FileNotFoundError) as error:
+    except (ValueError, TypeError, OSError) as error:   # OSError: missing/unreadable file
         print(f"sirenkit {args.command}: error: {error}", file=sys.stderr)
         return 2
 

@@ -131,7 +131,7 @@ def save_image(path: str | os.PathLike[str], image: np.ndarray, bit_depth: int =
     Raises
     ------
     TypeError
-        If ``image`` is not numeric.
+        If ``image`` is not numeric, or has an integer dtype (pass floats in [0, 1]).
     ValueError
         If ``image`` is empty, has the wrong shape, or contains NaN or infinity, or if
         ``bit_depth`` is not 8 or 16, or is 16 for an RGB image or a path that is not PNG.
@@ -151,6 +151,10 @@ def save_image(path: str | os.PathLike[str], image: np.ndarray, bit_depth: int =
     """
     if bit_depth not in (8, 16):
         raise ValueError(f"bit_depth must be 8 or 16; got {bit_depth!r}")
+    if np.asarray(image).dtype.kind in "iu":
+        # Clipping 0-255 integers to [0, 1] would silently write an almost white image.
+        raise TypeError(f"image must be a float array with values in [0, 1]; got integer "
+                        f"dtype {np.asarray(image).dtype} (divide 8-bit data by 255)")
     pixels = _finite_array(image, "image")
     if pixels.ndim == 3 and pixels.shape[2] == 1:
         pixels = pixels[:, :, 0]

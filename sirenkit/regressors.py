@@ -74,8 +74,8 @@ _COMMON_PARAMS_DOC = """
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and the mini-batch order; an int makes a CPU fit
         reproducible.
-    verbose : int, default=0
-        ``>= 1`` shows a progress bar with one step per epoch.
+    verbose : int or bool, default=0
+        ``>= 1`` (or True) shows a progress bar with one step per epoch.
 """
 
 _COMMON_ATTRIBUTES_DOC = """
@@ -161,7 +161,8 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         _check_choice("loss", self.loss, LOSSES)
         _check_positive_float("data_range", self.data_range)
         _check_int("predict_batch_size", self.predict_batch_size, 1)
-        _check_int("verbose", self.verbose, 0)
+        if not isinstance(self.verbose, bool):
+            _check_int("verbose", self.verbose, 0)
         if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
             raise TypeError(f"callbacks must be a list of skorch callbacks or None, "
                             f"got {self.callbacks!r}")
@@ -188,7 +189,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         self._check_coord_range(X)
         return X
 
-    def _validate_Xy(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+    def _validate_Xy(self, X, y, reset: bool = True) -> tuple[np.ndarray, np.ndarray]:
         if y is not None:
             y_shape, x_shape = np.asarray(y).shape, np.asarray(X).shape
             if len(y_shape) not in (1, 2):
@@ -199,7 +200,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
             if x_shape and y_shape[0] != x_shape[0]:
                 raise ValueError(f"X (coordinates) and y (signal) must have the same number "
                                  f"of samples, got {x_shape[0]} and {y_shape[0]}")
-        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
+        X, y = validate_data(self, X, y, reset=reset, multi_output=True, y_numeric=True,
                              dtype=np.float32)
         self._check_coord_range(X)
         return X, np.asarray(y, dtype=np.float64)
@@ -235,10 +236,13 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def _continue_fit(self, X, y):
-        X, y = self._validate_Xy(X, y)
-        if y.reshape(len(y), -1).shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {y.reshape(len(y), -1).shape[1]} outputs but the "
-                             f"estimator was fitted with {self.n_outputs_} (warm_start=True)")
+        X, y = self._validate_Xy(X, y, reset=False)
+        n_outputs = y.reshape(len(y), -1).shape[1]
+        if n_outputs != self.n_outputs_:
+            raise ValueError(f"y has {n_outputs} outputs but the estimator was fitted with "
+                             f"{self.n_outputs_} (warm_start=True)")
+        _check_int("max_epochs", self.max_epochs, 1)
+        self.net_.max_epochs = self.max_epochs
         self.net_.partial_fit(*self._to_tensors(X, y))
         return self
 

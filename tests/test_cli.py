@@ -29,7 +29,7 @@ def test_fit_writes_reconstruction_and_model(image_file, capsys):
     reconstruction, original = load_image(out), load_image(image_file)
     assert reconstruction.shape == original.shape == (20, 28, 3)
     printed = capsys.readouterr().out
-    assert "PSNR" in printed and "channel-summed" in printed
+    assert "PSNR" in printed and "channel-summed" in printed and "after 60 epochs" in printed
     reported = float(printed.split("PSNR ")[1].split(" dB")[0])
     # The printed PSNR is the one of the written image (up to 8-bit quantisation).
     assert reported == pytest.approx(psnr(original, reconstruction), abs=0.5)
@@ -38,8 +38,7 @@ def test_fit_writes_reconstruction_and_model(image_file, capsys):
 
 
 def test_fit_options_out_model_and_auto_omega(image_file, tmp_path, capsys):
-    out, model = tmp_path / "x" / "fit.png", tmp_path / "m.joblib"
-    out.parent.mkdir()
+    out, model = tmp_path / "new" / "fit.png", tmp_path / "models" / "m.joblib"
     assert main(["fit", str(image_file), "--out", str(out), "--model", str(model),
                  "--omega-0", "auto", *TINY]) == 0
     assert out.exists() and model.exists()
@@ -49,8 +48,18 @@ def test_fit_options_out_model_and_auto_omega(image_file, tmp_path, capsys):
 def test_fit_reports_errors_without_traceback(tmp_path, capsys):
     assert main(["fit", str(tmp_path / "missing.png"), *TINY]) == 2
     assert "missing.png" in capsys.readouterr().err
+    (tmp_path / "notes.png").write_text("not an image")
+    assert main(["fit", str(tmp_path / "notes.png"), *TINY]) == 2
+    assert "cannot identify image file" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["fit", "x.png", "--omega-0", "fast"])
+
+
+def test_fit_checks_the_output_path_before_training(image_file, capsys):
+    assert main(["fit", str(image_file), "--out", str(image_file.with_suffix(".xyz")),
+                 *TINY]) == 2
+    assert "--out must end in an image extension" in capsys.readouterr().err
+    assert not image_file.with_suffix(".joblib").exists()      # no fit ran
 
 
 def test_demo_writes_figure_and_compares(tmp_path, capsys):

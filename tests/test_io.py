@@ -304,3 +304,9 @@ def test_load_sample_image_unknown_name_lists_available():
     with pytest.raises(ValueError, match="astronaut") as info:
         load_sample_image("no-such-image")
     assert "no-such-image" in str(info.value)
+
+
+def test_save_image_rejects_integer_images(tmp_path):
+    # 0-255 integers would be clipped to [0, 1]: an almost white image, written silently.
+    with pytest.raises(TypeError, match="divide 8-bit data by 255"):
+        save_image(tmp_path / "x.png", np.full((4, 4), 200, dtype=np.uint8))

@@ -154,7 +154,7 @@ def test_omega_auto_records_the_rule_value(smooth_image):
 
 def test_verbose_shows_an_epoch_progress_bar(capsys):
     coords = grid_coords(16)
-    est = SirenRegressor(**small_siren_params(max_epochs=7, verbose=1))
+    est = SirenRegressor(**small_siren_params(max_epochs=7, verbose=True))
     est.fit(coords, coords[:, 0])
     err = capsys.readouterr().err
     assert "7/7" in err and "epoch" in err and "psnr" in err
@@ -185,6 +185,10 @@ def test_warm_start_continues_training():
     assert len(est.history_) == 20 and est.history_[-1, "train_loss"] < first_loss
     with pytest.raises(ValueError, match="outputs"):
         est.fit(coords, np.zeros((32, 2)))
+    with pytest.raises(ValueError, match="expecting 1 features"):
+        est.fit(grid_coords((4, 8)), np.zeros(32))
+    est.set_params(max_epochs=3).fit(coords, np.sin(5 * coords[:, 0]))
+    assert len(est.history_) == 23
 
 
 def test_checkpoint_dir_saves_best_parameters(tmp_path):
