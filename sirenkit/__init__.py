@@ -14,6 +14,7 @@ from .coords import (
 )
 from .metrics import psnr
 from .model_selection import FullSampleSplit
+from .poisson import PoissonSolver
 from .regressors import ReluMLPRegressor, SirenRegressor
 
 __version__ = "0.1.0"
@@ -21,6 +22,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SirenRegressor",
     "ReluMLPRegressor",
+    "PoissonSolver",
     "FullSampleSplit",
     "grid_coords",
     "infer_grid_shape",

@@ -9,11 +9,79 @@ full-batch epoch costs what the forward and backward passes cost.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+import numpy as np
 import torch
+from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback
+from skorch.dataset import unpack_data
+from skorch.utils import to_numpy, to_tensor
 
-__all__ = ["CoordinateBatches", "EpochProgressBar", "SignalScoring"]
+__all__ = ["CoordinateBatches", "EpochProgressBar", "INRNet", "SignalScoring"]
+
+#: ``operator(output, coords) -> tensor``: a quantity computed from the network's output.
+Operator = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+class INRNet(NeuralNetRegressor):
+    """A skorch regressor whose steps can differentiate the output with respect to coords.
+
+    ``infer`` returns ``(output, coords)``, where ``coords`` is the tensor the forward pass
+    used, made to require grad when a derivative is needed (skorch's ``predict`` keeps the
+    first item). Training compares ``target_operator(output, coords)`` with the targets, so a
+    Poisson problem trains on the gradient or Laplacian of the output. ``predict_derivative``
+    evaluates such an operator chunk by chunk, with gradients enabled only there (skorch's
+    inference steps run under ``no_grad``).
+
+    Parameters
+    ----------
+    target_operator : callable or None, default=None
+        ``operator(output, coords)`` giving what the training targets are samples of; None
+        for the output itself. Its attribute ``needs_coord_grad`` (default True) says whether
+        ``coords`` must require grad.
+    """
+
+    def __init__(self, module, *args, target_operator: Operator | None = None, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.target_operator = target_operator
+
+    def _coords_need_grad(self) -> bool:
+        if getattr(self, "derivative_", None) is not None:
+            return True
+        operator = self.target_operator
+        return operator is not None and getattr(operator, "needs_coord_grad", True)
+
+    def infer(self, x, **fit_params):
+        coords = to_tensor(x, device=self.device)
+        if self._coords_need_grad() and torch.is_grad_enabled():
+            # A fresh leaf: the training tensor itself must not accumulate .grad.
+            coords = coords.detach().requires_grad_(True)
+        return self.module_(coords, **fit_params), coords
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        output, coords = y_pred
+        if self.target_operator is not None:
+            output = self.target_operator(output, coords)
+        return super().get_loss(output, y_true, X=X, training=training)
+
+    def evaluation_step(self, batch, training=False):
+        operator = getattr(self, "derivative_", None)
+        if operator is None:
+            return super().evaluation_step(batch, training)
+        self.check_is_fitted()
+        self._set_training(training)
+        with torch.enable_grad():
+            output, coords = self.infer(unpack_data(batch)[0])
+            return operator(output, coords).detach()
+
+    def predict_derivative(self, X, operator: Operator) -> np.ndarray:
+        """``operator(output, coords)`` at ``X``, one ``iterator_valid`` batch at a time."""
+        self.derivative_ = operator
+        try:
+            return np.concatenate([to_numpy(part) for part in self.forward_iter(X)])
+        finally:
+            del self.derivative_
 
 
 class CoordinateBatches:
@@ -66,7 +134,7 @@ class CoordinateBatches:
 
 
 class SignalScoring(Callback):
-    """Record each epoch's training MSE and PSNR in the net's history.
+    """Record each epoch's training MSE and PSNR in an :class:`INRNet`'s history.
 
     The MSE is taken on the predictions the epoch trained on (before its update), in the
     estimator's original signal units, so ``train_psnr`` is the standard PSNR whatever the
@@ -91,9 +159,8 @@ class SignalScoring(Callback):
     def on_batch_end(self, net, batch, training, y_pred=None, **kwargs) -> None:
         if not training:
             return
-        target = batch[1]
-        self._squared_error_sum += float(
-            torch.sum((y_pred.detach() - target.to(y_pred.device)) ** 2))
+        output, target = y_pred[0].detach(), batch[1]
+        self._squared_error_sum += float(torch.sum((output - target.to(output.device)) ** 2))
         self._count += target.numel()
 
     def on_epoch_end(self, net, **kwargs) -> None:

@@ -17,10 +17,12 @@ Two rules, chosen by the dimension of the coordinate grid:
   only 1.1-1.2x per halving of the pixel pitch (``docs/omega_rule.md``).
 * **Other dimensions (audio, volumes)**: a spectral rule. ``omega_0*`` is the angular
   frequency, in radians per unit of coordinate, below which 99% of the energy of the
-  mean-removed signal lies. A first SIREN layer ``sin(omega_0 w x)`` with the Sitzmann
-  initialisation covers frequencies up to about ``omega_0`` in each direction, so this puts
-  the first layer's band on the signal's band. It does not depend on the sampling of a
-  band-limited signal (a pure tone ``sin(k x)`` gives ``k`` at any sampling rate).
+  mean-removed signal lies, from its discrete cosine transform (an FFT would see the jump
+  between the signal's two ends and report high frequencies for a mere ramp). A first SIREN
+  layer ``sin(omega_0 w x)`` with the Sitzmann initialisation covers frequencies up to about
+  ``omega_0`` in each direction, so this puts the first layer's band on the signal's band.
+  It does not depend on the sampling of a band-limited signal (a tone ``cos(k x)`` gives
+  ``k`` at any sampling rate).
 
 Both results are clipped below at ``MIN_OMEGA_0`` (a constant or linear signal has no
 Laplacian and no spectrum, and omega_0=0 would switch the first layer off).
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import kornia
 import numpy as np
+import scipy.fft
 import torch
 
 from .coords import samples_to_grid
@@ -84,20 +87,22 @@ def omega_from_spectrum(grid: np.ndarray, energy_fraction: float = _ENERGY_FRACT
     >>> from sirenkit import grid_coords
     >>> from sirenkit.omega import omega_from_spectrum
     >>> t = grid_coords(1000)
-    >>> round(omega_from_spectrum(np.sin(40 * np.pi * t)) / np.pi)   # 20 periods on [-1, 1]
+    >>> round(omega_from_spectrum(np.cos(40 * np.pi * t)) / np.pi)   # 20 periods on [-1, 1]
     40
     """
     grid = np.asarray(grid, dtype=np.float64)
     shape = grid.shape[:-1]
     axes = tuple(range(len(shape)))
     centred = grid - grid.mean(axis=axes, keepdims=True)
-    energy = (np.abs(np.fft.fftn(centred, axes=axes)) ** 2).sum(axis=-1)
+    # A DCT, not an FFT: the FFT sees the signal as periodic, and the jump between its two
+    # ends (a ramp, any trend) spreads energy up to the Nyquist frequency.
+    energy = (scipy.fft.dctn(centred, type=2, axes=axes, norm="ortho") ** 2).sum(axis=-1)
     total = energy.sum()
     if total <= 0:
         return MIN_OMEGA_0
-    # Cell pitch 2 / n: fftfreq gives cycles per unit of coordinate.
-    freqs = np.meshgrid(*(np.fft.fftfreq(n, d=2.0 / n) for n in shape), indexing="ij")
-    angular = 2 * np.pi * np.sqrt(sum(f**2 for f in freqs)).ravel()
+    # DCT-II basis m on the cell centres of [-1, 1] is cos(pi m (x + 1) / 2).
+    freqs = np.meshgrid(*(np.pi * np.arange(n) / 2 for n in shape), indexing="ij")
+    angular = np.sqrt(sum(f**2 for f in freqs)).ravel()
     order = np.argsort(angular, kind="stable")
     cumulative = np.cumsum(energy.ravel()[order]) / total
     index = min(int(np.searchsorted(cumulative, energy_fraction)), len(order) - 1)

@@ -9,11 +9,11 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch import NeuralNetRegressor
 from skorch.callbacks import Checkpoint, LRScheduler
 from torch import nn
 
-from ._training import CoordinateBatches, EpochProgressBar, SignalScoring
+from . import operators
+from ._training import CoordinateBatches, EpochProgressBar, INRNet, SignalScoring
 from .nn import INIT_SCHEMES, ReluMLP, Siren
 from .omega import auto_omega_0
 
@@ -79,8 +79,9 @@ _COMMON_PARAMS_DOC = """
 """
 
 _COMMON_ATTRIBUTES_DOC = """
-    net_ : skorch.NeuralNetRegressor
-        The trained skorch net (``net_.module_`` is the PyTorch module).
+    net_ : INRNet
+        The trained skorch net, a ``skorch.NeuralNetRegressor`` (``net_.module_`` is the
+        PyTorch module).
     history_ : skorch.History
         Per-epoch ``train_loss``, ``train_mse`` and ``train_psnr`` (in signal units, on the
         predictions each epoch trained on) and ``event_lr``.
@@ -225,28 +226,28 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         self._validate_training_params()
         self.device_ = _resolve_device(self.device)
         X, y = self._validate_Xy(X, y)
+        self._fit_targets(X, y)
         self._resolve_network(X, y)
-        self._fit_target_scaling(y)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             module = self._build_module(X.shape[1], self.n_outputs_)
         self.net_ = self._build_net(module, seed)
-        self.net_.fit(*self._to_tensors(X, y))
+        self.net_.fit(*self._to_tensors(*self._training_data(X, y)))
+        self._after_fit(X)
         return self
 
     def _continue_fit(self, X, y):
         X, y = self._validate_Xy(X, y, reset=False)
-        n_outputs = y.reshape(len(y), -1).shape[1]
-        if n_outputs != self.n_outputs_:
-            raise ValueError(f"y has {n_outputs} outputs but the estimator was fitted with "
-                             f"{self.n_outputs_} (warm_start=True)")
         _check_int("max_epochs", self.max_epochs, 1)
         self.net_.max_epochs = self.max_epochs
-        self.net_.partial_fit(*self._to_tensors(X, y))
+        self.net_.partial_fit(*self._to_tensors(*self._training_data(X, y)))
+        self._after_fit(X)
         return self
 
-    def _fit_target_scaling(self, y: np.ndarray) -> None:
+    # -- hooks for what the network is trained on ----------------------------------------
+    def _fit_targets(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Learn the map from ``y`` to training targets in [-1, 1] (sets ``n_outputs_``)."""
         self._single_output = y.ndim == 1
         y2 = y.reshape(len(y), -1)
         self.n_outputs_ = y2.shape[1]
@@ -257,12 +258,28 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         self.target_center_ = (high + low) / 2
         self.target_scale_ = half_range if half_range > 0 else 1.0
 
+    def _training_data(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y2 = y.reshape(len(y), -1)
+        if y2.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {y2.shape[1]} outputs but the estimator was fitted with "
+                             f"{self.n_outputs_} (warm_start=True)")
+        return X, (y2 - self.target_center_) / self.target_scale_
+
+    def _target_operator(self):
+        """What the training targets are samples of (None: the network's output)."""
+        return None
+
+    def _scoring_callbacks(self) -> list:
+        return [("signal_scoring", SignalScoring(self.target_scale_, self.data_range))]
+
+    def _after_fit(self, X: np.ndarray) -> None:
+        """Set fitted attributes that need the trained network."""
+
     def _to_tensors(self, X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        y_scaled = (y.reshape(len(y), -1) - self.target_center_) / self.target_scale_
         device = self.net_.device
         # Writable, contiguous float32 (read-only memmaps cannot back a torch tensor).
         return tuple(torch.from_numpy(np.require(a, np.float32, ["C", "W"])).to(device)
-                     for a in (X, y_scaled))
+                     for a in (X, y))
 
     def _lr_patience(self) -> int:
         if self.lr_patience == "auto":
@@ -270,7 +287,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         return self.lr_patience
 
     def _callbacks(self) -> list:
-        callbacks = [("signal_scoring", SignalScoring(self.target_scale_, self.data_range))]
+        callbacks = self._scoring_callbacks()
         if self.lr_schedule == "plateau":
             callbacks.append(("lr_scheduler", LRScheduler(
                 policy=torch.optim.lr_scheduler.ReduceLROnPlateau, monitor="train_loss",
@@ -286,9 +303,10 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
             callbacks.append(("progress_bar", EpochProgressBar()))
         return callbacks
 
-    def _build_net(self, module: nn.Module, seed: int) -> NeuralNetRegressor:
-        net = NeuralNetRegressor(
+    def _build_net(self, module: nn.Module, seed: int) -> INRNet:
+        net = INRNet(
             module=module,
+            target_operator=self._target_operator(),
             criterion=LOSSES[self.loss],
             optimizer=torch.optim.Adam,
             optimizer__weight_decay=self.weight_decay,
@@ -327,12 +345,59 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
+        y = self._predict_signal(X)
+        return y[:, 0] if self._single_output else y
+
+    def _predict_signal(self, X: np.ndarray) -> np.ndarray:
+        """The signal at validated ``X`` as ``(n_samples, n_outputs_)``, float64."""
         # A plain attribute of the net (skorch's set_params would re-initialise it); this
         # lets set_params(predict_batch_size=...) take effect after fit.
         self.net_.iterator_valid__batch_size = self.predict_batch_size
         scaled = self.net_.predict(np.require(X, requirements=["W"])).astype(np.float64)
-        y = scaled * self.target_scale_ + self.target_center_
-        return y[:, 0] if self._single_output else y
+        return scaled * self.target_scale_ + self.target_center_
+
+    def predict_gradient(self, X) -> np.ndarray:
+        """Gradient of the fitted signal with respect to the coordinates, by autograd.
+
+        In signal units per unit of coordinate (the ``[-1, 1]`` convention of
+        :func:`sirenkit.grid_coords`). Evaluated in chunks of ``predict_batch_size // 8``
+        coordinates: the autograd graph is several times larger than a forward pass.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_dims)
+
+        Returns
+        -------
+        gradient : ndarray of shape (n_samples, n_dims) or (n_samples, n_outputs, n_dims)
+            The first for a ``y`` fitted as 1-D; component ``k`` is the derivative along
+            coordinate column ``k``.
+        """
+        gradient = self._predict_derivative(
+            X, lambda output, coords: operators.gradient(output, coords, create_graph=False))
+        return gradient[:, 0, :] if self._single_output else gradient
+
+    def predict_laplacian(self, X) -> np.ndarray:
+        """Laplacian of the fitted signal with respect to the coordinates, by autograd.
+
+        Same units and chunking as :meth:`predict_gradient` (per unit of coordinate squared).
+        A ReLU MLP is piecewise linear: its Laplacian is zero almost everywhere.
+
+        Returns
+        -------
+        laplacian : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        laplacian = self._predict_derivative(
+            X, lambda output, coords: operators.laplacian(output, coords, create_graph=False))
+        return laplacian[:, 0] if self._single_output else laplacian
+
+    def _predict_derivative(self, X, operator) -> np.ndarray:
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        self.net_.iterator_valid__batch_size = max(1, self.predict_batch_size // 8)
+        derivative = self.net_.predict_derivative(np.require(X, requirements=["W"]), operator)
+        # The network fits (y - center) / scale: derivatives scale back by scale alone.
+        return derivative.astype(np.float64) * self.target_scale_
 
     @property
     def history_(self):

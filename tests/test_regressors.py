@@ -348,3 +348,58 @@ def test_unfitted_estimator_raises():
         SirenRegressor().predict(grid_coords((2, 2)))
     with pytest.raises(NotFittedError):
         _ = SirenRegressor().history_
+
+
+# -- derivative predictions ---------------------------------------------------------------
+# With omega_0=30 a SIREN interpolates a few dozen samples of a smooth signal exactly but
+# oscillates between them, and its derivatives are noise: omega_0 must match the signal's
+# frequencies for derivatives of the fit to mean anything.
+def test_predicted_gradient_is_in_coordinate_units():
+    # f(t) = 3 t + 5: the gradient is 3 whatever the internal target scaling.
+    t = grid_coords(64)
+    est = SirenRegressor(**small_siren_params(max_epochs=300, omega_0="auto"))
+    est.fit(t, 3 * t[:, 0] + 5)
+    gradient = est.predict_gradient(t)
+    assert gradient.shape == (64, 1)
+    np.testing.assert_allclose(gradient[4:-4, 0], 3, rtol=0.05)
+
+
+def test_predicted_derivatives_match_the_analytic_ones(smooth_image):
+    coords, values, shape = smooth_image
+    # omega_0="auto" (the report's Laplacian rule) gives ~28 on this small smooth image:
+    # its std(L) is dominated by the reflected border (docs/omega_rule.md); 30 makes the
+    # fit's derivatives noise (~70-90% error), 3 matches the content.
+    est = SirenRegressor(**small_siren_params(hidden_features=64, max_epochs=400,
+                                              omega_0=3.0))
+    est.fit(coords, values[:, 0])                   # 0.5 + 0.4 sin(3 x) cos(2 y)
+    y, x = coords[:, 0], coords[:, 1]
+    expected = np.stack([-0.8 * np.sin(3 * x) * np.sin(2 * y),
+                         1.2 * np.cos(3 * x) * np.cos(2 * y)], axis=1)
+    gradient = est.predict_gradient(coords)
+    assert gradient.shape == (len(coords), 2)
+    interior = (np.abs(coords) < 0.8).all(axis=1)
+    error = np.linalg.norm(gradient[interior] - expected[interior])
+    assert error / np.linalg.norm(expected[interior]) < 0.05
+    laplacian = est.predict_laplacian(coords)
+    expected_laplacian = -13 * 0.4 * np.sin(3 * x) * np.cos(2 * y)
+    assert np.corrcoef(laplacian[interior], expected_laplacian[interior])[0, 1] > 0.95
+
+
+def test_derivative_shapes_for_multichannel_and_chunking(smooth_image):
+    coords, values, _ = smooth_image
+    est = SirenRegressor(**small_siren_params(max_epochs=5)).fit(coords, values)
+    gradient, laplacian = est.predict_gradient(coords), est.predict_laplacian(coords)
+    assert gradient.shape == (len(coords), 3, 2) and laplacian.shape == (len(coords), 3)
+    est.set_params(predict_batch_size=80)            # derivative chunks of 10
+    np.testing.assert_allclose(est.predict_gradient(coords), gradient, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(est.predict_laplacian(coords), laplacian, rtol=1e-4, atol=1e-4)
+
+
+def test_relu_laplacian_is_zero_almost_everywhere(smooth_image):
+    coords, values, _ = smooth_image
+    laplacians = {}
+    for cls in ESTIMATORS:
+        est = cls(**small_siren_params(max_epochs=50)).fit(coords, values[:, 0])
+        laplacians[cls] = est.predict_laplacian(coords)
+    assert np.mean(np.abs(laplacians[ReluMLPRegressor]) < 1e-6) > 0.95
+    assert np.mean(np.abs(laplacians[SirenRegressor]) > 1e-3) > 0.95

@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sirenkit import ReluMLPRegressor, SirenRegressor
+from sirenkit import PoissonSolver, ReluMLPRegressor, SirenRegressor
 
 # Small nets trained long enough for check_regressors_train (R^2 > 0.5 on its toy data).
 # The checks feed standardised features (|x| up to ~3), so the [-1, 1] coordinate check
@@ -11,6 +11,9 @@ CHECKED = dict(hidden_features=32, hidden_layers=1, lr=1e-2, max_epochs=100,
                coord_range=None, device="cpu")
 
 
-@parametrize_with_checks([SirenRegressor(**CHECKED), ReluMLPRegressor(**CHECKED)])
+# PoissonSolver is checked as a generic estimator (predict returns the signal, y holds its
+# derivatives); the checks' 1-column targets are Laplacians.
+@parametrize_with_checks([SirenRegressor(**CHECKED), ReluMLPRegressor(**CHECKED),
+                          PoissonSolver(target="laplacian", **CHECKED)])
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
