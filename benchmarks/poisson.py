@@ -1,0 +1,131 @@
+"""Poisson reconstruction on the DIV2K LR images: the report's experiment, measured.
+
+For each image, a network is fitted to the image's gradient (Sobel, kornia) or Laplacian and
+the reconstruction is compared with the image. Configurations: target {gradient, laplacian}
+x training operator {autograd, numerical} x network {SIREN, ReLU MLP}.
+
+What a derivative cannot determine is given explicitly, never read from the result: the
+image's mean (``signal_mean``) and, for the Laplacian, its mean gradient (``gradient_mean``),
+the report's two constraints. Gradient and Laplacian PSNRs compare ``image_gradient`` /
+``image_laplacian`` of the reconstruction with those of the image (same finite differences
+on both sides, any network), with ``data_range`` the peak-to-peak of the image's field.
+
+PSNR is printed in the standard per-element convention and in the report's (squared error
+summed over the three channels, 10 log10(3) = 4.77 dB lower), beside the report's numbers.
+
+    python benchmarks/poisson.py --quick      # CPU, ~4 min: 3 images, 48x48 crops, small nets
+    python benchmarks/poisson.py --quick --images 11                 # the same, all 11 (~14 min)
+    python benchmarks/poisson.py              # full: 11 whole LR images, 256x3 nets (GPU)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sirenkit import PoissonSolver, image_to_samples, samples_to_image
+from sirenkit.io import load_image
+from sirenkit.metrics import psnr, psnr_channel_sum
+from sirenkit.operators import image_gradient, image_laplacian
+
+# The report's image PSNRs, in its channel-summed convention.
+REPORT = {("gradient", "numerical"): 33.88, ("laplacian", "numerical"): 10.34}
+CONFIGS = [(target, operator, network) for target in ("gradient", "laplacian")
+           for operator in ("autograd", "numerical") for network in ("siren", "relu")]
+QUICK = dict(crop=48, hidden_features=64, hidden_layers=2, epochs=300, images=3)
+FULL = dict(crop=None, hidden_features=256, hidden_layers=3, epochs=1000, images=None)
+
+
+def centre_crop(image: np.ndarray, size: int | None) -> np.ndarray:
+    if size is None:
+        return image
+    top, left = (image.shape[0] - size) // 2, (image.shape[1] - size) // 2
+    return image[top:top + size, left:left + size]
+
+
+def fit_one(image: np.ndarray, target: str, operator: str, network: str, settings: dict,
+            device: str) -> dict:
+    coords, gradient = image_to_samples(image_gradient(image))
+    channels = image.shape[2]
+    params = dict(target=target, operator=operator, network=network,
+                  signal_mean=image.reshape(-1, channels).mean(axis=0),
+                  hidden_features=settings["hidden_features"],
+                  hidden_layers=settings["hidden_layers"], max_epochs=settings["epochs"],
+                  device=device, random_state=0)
+    if network == "relu":
+        params.update(first_layer_init="he", hidden_init="he")
+    if target == "laplacian":
+        y = image_to_samples(image_laplacian(image))[1]
+        params["gradient_mean"] = gradient.reshape(-1, channels, 2).mean(axis=0)
+    else:
+        y = gradient
+    solver = PoissonSolver(**params)
+    start = time.perf_counter()
+    solver.fit(coords, y)
+    seconds = (time.perf_counter() - start) / settings["epochs"]
+    recovered = np.clip(samples_to_image(solver.predict(coords), image.shape[:2]), 0, 1)
+    return {"image": psnr(image, recovered), "image_report": psnr_channel_sum(image, recovered),
+            "gradient": _field_psnr(image_gradient(image), image_gradient(recovered)),
+            "laplacian": _field_psnr(image_laplacian(image), image_laplacian(recovered)),
+            "step": seconds}
+
+
+def _field_psnr(truth: np.ndarray, estimate: np.ndarray) -> float:
+    return psnr(truth, estimate, data_range=float(np.ptp(truth)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    root = Path(__file__).resolve().parents[1]
+    parser.add_argument("--data", type=Path,
+                        default=root.parent / "shared/data/div2k_subset/LR_bicubic_x4")
+    parser.add_argument("--quick", action="store_true", help="CPU-sized run (see above)")
+    parser.add_argument("--images", type=int, help="use the first N images (quick: 3, full: 11)")
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args()
+    settings = dict(QUICK if args.quick else FULL)
+    if args.epochs:
+        settings["epochs"] = args.epochs
+    paths = sorted(args.data.glob("*.png"))[:args.images or settings["images"]]
+    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
+    device = "cpu" if device == "auto" else device
+    print(f"{len(paths)} images from {args.data}, {settings}, device {device}, "
+          f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
+    print("signal_mean (and gradient_mean for the Laplacian) are given as known constants")
+    results = {config: [] for config in CONFIGS}
+    for path in paths:
+        image = centre_crop(load_image(path), settings["crop"])
+        for config in CONFIGS:
+            results[config].append(fit_one(image, *config, settings, device))
+        print(f"  {path.name} {image.shape} done", flush=True)
+    print_table(results)
+
+
+def _mean_std(rows: list[dict], key: str) -> str:
+    values = np.array([row[key] for row in rows])
+    return f"{values.mean():6.2f} ± {values.std():4.2f}"
+
+
+def print_table(results: dict) -> None:
+    header = (f"{'target':9s} {'operator':9s} {'network':7s} | {'image PSNR':>13s} "
+              f"{'(report conv.)':>14s} {'report':>7s} | {'gradient':>13s} | "
+              f"{'Laplacian':>13s} | {'s/step':>8s}")
+    print(header)
+    print("-" * len(header))
+    for (target, operator, network), rows in results.items():
+        cell = partial(_mean_std, rows)
+        report = REPORT.get((target, operator)) if network == "siren" else None
+        step = np.mean([row["step"] for row in rows])
+        print(f"{target:9s} {operator:9s} {network:7s} | {cell('image'):>13s} "
+              f"{cell('image_report'):>14s} {report or '':>7} | {cell('gradient'):>13s} | "
+              f"{cell('laplacian'):>13s} | {step:8.4f}")
+
+
+if __name__ == "__main__":
+    main()
