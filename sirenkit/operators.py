@@ -49,26 +49,21 @@ def _per_sample_vjps(outputs: torch.Tensor, coords: torch.Tensor, create_graph: 
 
     Returns ``(prod(rest), n, d)``: entry ``[j, i]`` is the derivative of
     ``outputs[i].ravel()[j]`` w.r.t. ``coords[i]``. One vector-Jacobian product per component
-    (a one-hot cotangent on that component of every sample); ``is_grads_batched`` runs them
-    all in one vmapped backward pass instead of a Python loop. It supports double backward (a
-    Laplacian inside a loss): the tests check it against a per-channel loop.
+    (the sum over samples of that component: samples are independent). A Python loop on
+    purpose: ``torch.autograd.grad(..., is_grads_batched=True)`` vmaps the same products and
+    measured 3.6x slower on a CPU (forward and backward of a Laplacian loss, SIREN 256x3,
+    8192 coordinates, 3 channels: 7.9 s batched, 2.2 s looped), with identical results.
     """
-    n = outputs.shape[0]
-    components = outputs[0].numel()
-    if components == 1:
-        # A plain backward pass: no vmap needed for a single component.
-        batched = False
-        cotangent = torch.ones_like(outputs)
-    else:
-        batched = True
-        one_hot = torch.eye(components, dtype=outputs.dtype, device=outputs.device)
-        cotangent = one_hot.reshape(components, 1, *outputs.shape[1:])
-        cotangent = cotangent.expand(components, n, *outputs.shape[1:])
-    (derivative,) = torch.autograd.grad(
-        outputs, coords, grad_outputs=cotangent, is_grads_batched=batched,
-        create_graph=create_graph, allow_unused=allow_unused, materialize_grads=allow_unused)
-    # expand: a materialised unused gradient is zeros_like(coords) even when batched.
-    return derivative.expand(components, *coords.shape)
+    flat = outputs.reshape(outputs.shape[0], -1)
+    components = flat.shape[1]
+    derivatives = []
+    for component in range(components):
+        keep_graph = create_graph or component < components - 1
+        (derivative,) = torch.autograd.grad(
+            flat[:, component].sum(), coords, create_graph=create_graph,
+            retain_graph=keep_graph, allow_unused=allow_unused, materialize_grads=allow_unused)
+        derivatives.append(derivative)
+    return torch.stack(derivatives)
 
 
 def gradient(output: torch.Tensor, coords: torch.Tensor,

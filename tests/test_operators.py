@@ -81,7 +81,7 @@ def test_batched_equals_per_channel_loop():
     torch.testing.assert_close(gradient(output, coords), torch.stack(loop_grad, dim=1))
     torch.testing.assert_close(laplacian(output, coords), torch.stack(loop_lap, dim=1))
     assert jacobian is gradient
-    # The batched (vmapped) double backward also gives the loop's parameter gradients.
+    # The operator's double backward gives the independent loop's parameter gradients.
     batched_grads = torch.autograd.grad(laplacian(output, coords).pow(2).sum(),
                                         list(net.parameters())[:-1], retain_graph=True)
     loop_grads = torch.autograd.grad(torch.stack(loop_lap, dim=1).pow(2).sum(),
