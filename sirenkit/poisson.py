@@ -92,7 +92,10 @@ class PoissonSolver(SirenRegressor):
         self._single_output = self.n_outputs_ == 1 and (self.target == "gradient"
                                                         or y.ndim == 1)
         self.grid_shape_ = self._check_grid(X)
-        self.signal_mean_ = self._check_constant("signal_mean", self.signal_mean,
+        signal_mean = self.signal_mean
+        if signal_mean is not None and np.ndim(signal_mean) == 0:
+            signal_mean = np.full(self.n_outputs_, signal_mean)     # one value, every channel
+        self.signal_mean_ = self._check_constant("signal_mean", signal_mean,
                                                  (self.n_outputs_,))
         self.gradient_mean_ = self._check_constant("gradient_mean", self.gradient_mean,
                                                    (self.n_outputs_, n_dims))
@@ -251,6 +254,7 @@ PoissonSolver.__doc__ = _docstring("""Reconstruct a signal from its gradient or 
         Nyquist frequency (``pi * n / 2`` along an axis of ``n``): keep ``omega_0`` well
         below it, or use autograd. The Laplacian stencil has no such blind spot.
     signal_mean : float, array of shape (channels,) or None, default=None
+        A float applies to every channel.
     gradient_mean : array of shape (channels, n_dims) or None, default=None
     grid_shape : tuple of int or None, default=None
         For ``operator="numerical"``: the grid ``X`` must be (inferred from ``X`` if None).

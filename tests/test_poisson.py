@@ -78,6 +78,9 @@ def test_rgb_gradient_and_pickle(image):
     assert recovered.shape == (len(coords), 3)
     assert psnr(rgb.reshape(-1, 3), recovered) > 28
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(coords), recovered)
+    # A single signal_mean applies to every channel.
+    grey_mean = solver(signal_mean=0.4, max_epochs=2).fit(coords, gradient).predict(coords)
+    np.testing.assert_allclose(grey_mean.mean(axis=0), 0.4, atol=1e-6)
 
 
 @pytest.mark.parametrize("params, X, y, match", [
