@@ -26,3 +26,27 @@ def test_sample_data_is_packaged_and_small():
     data = ROOT / "sirenkit" / "data"
     assert sum(p.stat().st_size for p in data.iterdir()) < 1_000_000
     assert "data/*.png" in (ROOT / "setup.cfg").read_text()
+
+
+# The README's snippets with sizes a CPU runs in seconds; each replacement must apply, so
+# an edited README fails here instead of silently running for minutes.
+README_SHRINK = {'load_sample_image("astronaut")': 'load_sample_image("astronaut")[:48, :48]',
+                 "max_epochs=500": "max_epochs=3", "(1024, 1024)": "(64, 64)",
+                 "max_epochs=300": "max_epochs=2", "[1, 2, 3]": "[1]", "[64, 128, 256]": "[16]",
+                 "signal_mean=0.45)": "signal_mean=0.45, max_epochs=2)"}
+
+
+def test_readme_python_snippets_run(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    readme = (ROOT / "README.md").read_text()
+    code = "\n".join(re.findall(r"```python\n(.*?)```", readme, flags=re.S))
+    for old, new in README_SHRINK.items():
+        assert old in code, f"README snippet changed: {old!r} not found"
+        code = code.replace(old, new)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["big"].shape == (64, 64, 3)
+    assert namespace["recovered"].shape == (48, 48, 3)
