@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import operators
 from .coords import grid_coords, infer_grid_shape, samples_to_grid
 from .nn import ReluMLP
-from .regressors import SirenRegressor, _check_choice, _docstring
+from .regressors import SirenRegressor, _check_choice, _docstring, _inference_gradient
 
 __all__ = ["PoissonSolver"]
 
@@ -169,16 +169,11 @@ class PoissonSolver(SirenRegressor):
         self.linear_part_ = np.zeros((self.n_outputs_, X.shape[1]))
         self.offset_ = np.zeros(self.n_outputs_)
         if self.gradient_mean_ is not None:
-            mean_gradient = self._network_gradient(X).mean(axis=0)
+            mean_gradient = self._predict_derivative(X, _inference_gradient).mean(axis=0)
             self.linear_part_ = self.gradient_mean_ - mean_gradient
         mean = self._predict_signal(X).mean(axis=0)
         target_mean = 0.0 if self.signal_mean_ is None else self.signal_mean_
         self.offset_ = target_mean - mean
-
-    def _network_gradient(self, X: np.ndarray) -> np.ndarray:
-        gradient = self._predict_derivative(
-            X, lambda output, coords: operators.gradient(output, coords, create_graph=False))
-        return gradient.reshape(len(X), self.n_outputs_, X.shape[1])
 
     def _predict_signal(self, X: np.ndarray) -> np.ndarray:
         signal = super()._predict_signal(X)

@@ -119,6 +119,14 @@ def _check_choice(name: str, value, choices) -> None:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
 
 
+def _inference_gradient(output: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+    return operators.gradient(output, coords, create_graph=False)
+
+
+def _inference_laplacian(output: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+    return operators.laplacian(output, coords, create_graph=False)
+
+
 def _resolve_device(device: str) -> str:
     if not isinstance(device, str):
         raise TypeError(f"device must be a string such as 'auto', 'cpu' or 'cuda', "
@@ -373,8 +381,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
             The first for a ``y`` fitted as 1-D; component ``k`` is the derivative along
             coordinate column ``k``.
         """
-        gradient = self._predict_derivative(
-            X, lambda output, coords: operators.gradient(output, coords, create_graph=False))
+        gradient = self._predict_derivative(X, _inference_gradient)
         return gradient[:, 0, :] if self._single_output else gradient
 
     def predict_laplacian(self, X) -> np.ndarray:
@@ -387,11 +394,11 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         -------
         laplacian : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        laplacian = self._predict_derivative(
-            X, lambda output, coords: operators.laplacian(output, coords, create_graph=False))
+        laplacian = self._predict_derivative(X, _inference_laplacian)
         return laplacian[:, 0] if self._single_output else laplacian
 
     def _predict_derivative(self, X, operator) -> np.ndarray:
+        """``operator`` of the fitted signal at ``X``, ``(n_samples, n_outputs_, ...)``."""
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
         self.net_.iterator_valid__batch_size = max(1, self.predict_batch_size // 8)
