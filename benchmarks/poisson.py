@@ -16,6 +16,12 @@ summed over the three channels, 10 log10(3) = 4.77 dB lower), beside the report'
     python benchmarks/poisson.py --quick      # CPU, ~4 min: 3 images, 48x48 crops, small nets
     python benchmarks/poisson.py --quick --images 11                 # the same, all 11 (~14 min)
     python benchmarks/poisson.py              # full: 11 whole LR images, 256x3 nets (GPU)
+    python benchmarks/poisson.py --steps-only # full-size cost per step of each operator only
+
+After the fits it times one training step (forward, loss, backward) of each way to take the
+derivatives, on the first image at the run's size: kornia's finite differences (numerical),
+the closed-form forward propagation that ``operator="autograd"`` uses for a SIREN or a ReLU
+MLP, and reverse-mode autograd (``torch.autograd.grad``, what the report did).
 """
 
 from __future__ import annotations
@@ -28,10 +34,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sirenkit import PoissonSolver, image_to_samples, samples_to_image
+from sirenkit import PoissonSolver, grid_coords, image_to_samples, samples_to_image
 from sirenkit.io import load_image
 from sirenkit.metrics import psnr, psnr_channel_sum
-from sirenkit.operators import image_gradient, image_laplacian
+from sirenkit.nn import Siren
+from sirenkit.operators import (
+    forward_derivatives,
+    gradient,
+    grid_gradient,
+    grid_laplacian,
+    image_gradient,
+    image_laplacian,
+    laplacian,
+)
 
 # The report's image PSNRs, in its channel-summed convention.
 REPORT = {("gradient", "numerical"): 33.88, ("laplacian", "numerical"): 10.34}
@@ -88,6 +103,10 @@ def main() -> None:
     parser.add_argument("--images", type=int, help="use the first N images (quick: 3, full: 11)")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--configs", help="comma-separated target:operator:network to run, "
+                        "e.g. gradient:numerical:siren (default: all 8)")
+    parser.add_argument("--steps-only", action="store_true",
+                        help="skip the fits, only time one step of each operator")
     args = parser.parse_args()
     settings = dict(QUICK if args.quick else FULL)
     if args.epochs:
@@ -98,13 +117,67 @@ def main() -> None:
     print(f"{len(paths)} images from {args.data}, {settings}, device {device}, "
           f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
     print("signal_mean (and gradient_mean for the Laplacian) are given as known constants")
-    results = {config: [] for config in CONFIGS}
-    for path in paths:
-        image = centre_crop(load_image(path), settings["crop"])
-        for config in CONFIGS:
-            results[config].append(fit_one(image, *config, settings, device))
-        print(f"  {path.name} {image.shape} done", flush=True)
-    print_table(results)
+    if not args.steps_only:
+        configs = CONFIGS if not args.configs else [
+            tuple(config.split(":")) for config in args.configs.split(",")]
+        unknown = set(configs) - set(CONFIGS)
+        if unknown:
+            parser.error(f"unknown --configs {sorted(unknown)}; choose from {CONFIGS}")
+        results = {config: [] for config in configs}
+        for path in paths:
+            image = centre_crop(load_image(path), settings["crop"])
+            for config in configs:
+                results[config].append(fit_one(image, *config, settings, device))
+            print(f"  {path.name} {image.shape} done", flush=True)
+        print_table(results)
+    image = centre_crop(load_image(paths[0]), settings["crop"])
+    print_step_costs(image.shape, settings, device)
+
+
+def _grid_step(kind: str, net: torch.nn.Module, coords: torch.Tensor, shape) -> torch.Tensor:
+    output = net(coords).reshape(*shape[:2], -1)
+    return grid_gradient(output) if kind == "gradient" else grid_laplacian(output)
+
+
+def _forward_step(kind: str, net: torch.nn.Module, coords: torch.Tensor, shape) -> torch.Tensor:
+    _, grad, lap = forward_derivatives(net, coords, order=1 if kind == "gradient" else 2)
+    return grad if kind == "gradient" else lap
+
+
+def _reverse_step(kind: str, net: torch.nn.Module, coords: torch.Tensor, shape) -> torch.Tensor:
+    coords = coords.detach().requires_grad_(True)
+    output = net(coords)
+    return gradient(output, coords) if kind == "gradient" else laplacian(output, coords)
+
+
+def _seconds_per_step(step, kind, net, coords, shape, device: str, repeats: int = 2) -> float:
+    def run() -> None:
+        step(kind, net, coords, shape).square().mean().backward()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+
+    run()                                               # warm-up (allocations, kernels)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        run()
+    return (time.perf_counter() - start) / repeats
+
+
+def print_step_costs(shape: tuple[int, ...], settings: dict, device: str) -> None:
+    """Seconds per training step (forward, loss, backward) of each derivative method."""
+    torch.manual_seed(0)
+    net = Siren(2, shape[2], settings["hidden_features"], settings["hidden_layers"]).to(device)
+    coords = torch.from_numpy(grid_coords(shape[:2])).to(device)
+    print(f"\nSeconds per training step, {shape[0]}x{shape[1]}x{shape[2]} image, SIREN "
+          f"{settings['hidden_layers']}x{settings['hidden_features']}, {device}:")
+    print(f"{'target':9s} | {'numerical':>9s} | {'forward (closed form)':>21s} | "
+          f"{'reverse autograd':>16s}")
+    for kind in ("gradient", "laplacian"):
+        seconds = [_seconds_per_step(step, kind, net, coords, shape, device)
+                   for step in (_grid_step, _forward_step, _reverse_step)]
+        numerical, forward, reverse = seconds
+        print(f"{kind:9s} | {numerical:9.4f} | {forward:9.4f} ({forward / numerical:4.1f}x)"
+              f"      | {reverse:9.4f} ({reverse / numerical:4.1f}x)", flush=True)
 
 
 def _mean_std(rows: list[dict], key: str) -> str:

@@ -15,71 +15,95 @@ import numpy as np
 import torch
 from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback
-from skorch.dataset import unpack_data
 from skorch.utils import to_numpy, to_tensor
 
-__all__ = ["CoordinateBatches", "EpochProgressBar", "INRNet", "SignalScoring"]
+from . import operators
 
-#: ``operator(output, coords) -> tensor``: a quantity computed from the network's output.
-Operator = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+__all__ = ["CoordinateBatches", "Derivative", "EpochProgressBar", "INRNet", "SignalScoring"]
+
+#: ``operator(module, coords) -> (output, derived)``: runs the module on the coordinates and
+#: derives from its output what the training targets are samples of (e.g. its gradient).
+Operator = Callable[[torch.nn.Module, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
-class INRNet(NeuralNetRegressor):
-    """A skorch regressor whose steps can differentiate the output with respect to coords.
+class Derivative:
+    """An :data:`Operator` giving the gradient ``(n, C, d)`` or Laplacian ``(n, C)``.
 
-    ``infer`` returns ``(output, coords)``, where ``coords`` is the tensor the forward pass
-    used, made to require grad when a derivative is needed (skorch's ``predict`` keeps the
-    first item). Training compares ``target_operator(output, coords)`` with the targets, so a
-    Poisson problem trains on the gradient or Laplacian of the output. ``predict_derivative``
-    evaluates such an operator chunk by chunk, with gradients enabled only there (skorch's
-    inference steps run under ``no_grad``).
+    Exact derivatives: propagated forward in closed form for the networks that allow it
+    (:func:`sirenkit.operators.forward_derivatives`, several times cheaper), by reverse-mode
+    autograd otherwise or when ``method="reverse"``.
 
     Parameters
     ----------
-    target_operator : callable or None, default=None
-        ``operator(output, coords)`` giving what the training targets are samples of; None
-        for the output itself. Its attribute ``needs_coord_grad`` (default True) says whether
-        ``coords`` must require grad.
+    kind : {"gradient", "laplacian"}
+    training : bool, default=False
+        Keep the graph, for a loss. False for inference: the result is detached and the
+        forward method runs without any graph.
+    method : {"auto", "forward", "reverse"}, default="auto"
+    """
+
+    def __init__(self, kind: str, training: bool = False, method: str = "auto") -> None:
+        self.kind = kind
+        self.training = training
+        self.method = method
+
+    def __call__(self, module: torch.nn.Module,
+                 coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        order = 1 if self.kind == "gradient" else 2
+        forward = self.method == "forward" or (
+            self.method == "auto" and operators.supports_forward_derivatives(module))
+        if forward:
+            output, gradient, laplace = operators.forward_derivatives(module, coords, order)
+            return output, gradient if order == 1 else laplace
+        # skorch runs inference under no_grad; reverse mode needs a graph from the coords.
+        with torch.enable_grad():
+            coords = coords.detach().requires_grad_(True)   # a fresh leaf, not the data's
+            output = module(coords)
+            take = operators.gradient if order == 1 else operators.laplacian
+            derived = take(output, coords, create_graph=self.training)
+        if not self.training:
+            output, derived = output.detach(), derived.detach()
+        return output, derived
+
+
+class INRNet(NeuralNetRegressor):
+    """A skorch regressor that can train on, and predict, derivatives of its output.
+
+    ``infer`` returns ``(output, derived)``: the module's output and what the training
+    targets are samples of, ``target_operator(module, coords)`` while training (e.g. the
+    gradient of the output for a Poisson problem), else the output itself. skorch's
+    ``predict`` keeps the first item. ``predict_derivative`` evaluates an operator chunk by
+    chunk through skorch's inference loop.
+
+    Parameters
+    ----------
+    target_operator : Operator or None, default=None
+        See :data:`Operator`; None trains on the output itself.
     """
 
     def __init__(self, module, *args, target_operator: Operator | None = None, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.target_operator = target_operator
 
-    def _coords_need_grad(self) -> bool:
-        if getattr(self, "derivative_", None) is not None:
-            return True
-        operator = self.target_operator
-        return operator is not None and getattr(operator, "needs_coord_grad", True)
-
     def infer(self, x, **fit_params):
         coords = to_tensor(x, device=self.device)
-        if self._coords_need_grad() and torch.is_grad_enabled():
-            # A fresh leaf: the training tensor itself must not accumulate .grad.
-            coords = coords.detach().requires_grad_(True)
-        return self.module_(coords, **fit_params), coords
+        operator = getattr(self, "derivative_", None)
+        if operator is None and self.module_.training:
+            operator = self.target_operator
+        if operator is None:
+            output = self.module_(coords, **fit_params)
+            return output, output
+        return operator(self.module_, coords)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        output, coords = y_pred
-        if self.target_operator is not None:
-            output = self.target_operator(output, coords)
-        return super().get_loss(output, y_true, X=X, training=training)
-
-    def evaluation_step(self, batch, training=False):
-        operator = getattr(self, "derivative_", None)
-        if operator is None:
-            return super().evaluation_step(batch, training)
-        self.check_is_fitted()
-        self._set_training(training)
-        with torch.enable_grad():
-            output, coords = self.infer(unpack_data(batch)[0])
-            return operator(output, coords).detach()
+        return super().get_loss(y_pred[1], y_true, X=X, training=training)
 
     def predict_derivative(self, X, operator: Operator) -> np.ndarray:
-        """``operator(output, coords)`` at ``X``, one ``iterator_valid`` batch at a time."""
+        """The ``derived`` part of ``operator`` at ``X``, one ``iterator_valid`` batch at a
+        time (skorch's ``evaluation_step``, under ``no_grad``)."""
         self.derivative_ = operator
         try:
-            return np.concatenate([to_numpy(part) for part in self.forward_iter(X)])
+            return np.concatenate([to_numpy(part[1]) for part in self.forward_iter(X)])
         finally:
             del self.derivative_
 

@@ -7,45 +7,40 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from . import operators
+from ._training import Derivative
 from .coords import grid_coords, infer_grid_shape, samples_to_grid
 from .nn import ReluMLP
-from .regressors import SirenRegressor, _check_choice, _docstring, _inference_gradient
+from .regressors import SirenRegressor, _check_choice, _docstring
 
 __all__ = ["PoissonSolver"]
 
 TARGETS = ("gradient", "laplacian")
 OPERATORS = ("autograd", "numerical")
 NETWORKS = ("siren", "relu")
+_GRID_OPERATORS = {"gradient": operators.grid_gradient, "laplacian": operators.grid_laplacian}
 
 
-class AutogradTarget:
-    """The gradient ``(n, C * d)`` or Laplacian ``(n, C)`` of the output, by autograd."""
+class ExactTarget(Derivative):
+    """The gradient ``(n, C * d)`` or Laplacian ``(n, C)`` of the output, exactly."""
 
-    needs_coord_grad = True
-
-    def __init__(self, target: str) -> None:
-        self.target = target
-
-    def __call__(self, output: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
-        if self.target == "gradient":
-            return operators.gradient(output, coords).flatten(1)
-        return operators.laplacian(output, coords)
+    def __call__(self, module: torch.nn.Module,
+                 coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        output, derived = super().__call__(module, coords)
+        return output, derived.flatten(1)
 
 
 class GridTarget:
     """The same quantities by finite differences (kornia) on a full grid in row-major order."""
 
-    needs_coord_grad = False
-
     def __init__(self, target: str, shape: tuple[int, ...]) -> None:
         self.target = target
         self.shape = tuple(shape)
 
-    def __call__(self, output: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+    def __call__(self, module: torch.nn.Module,
+                 coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        output = module(coords)
         grid = output.reshape(*self.shape, output.shape[-1])
-        if self.target == "gradient":
-            return operators.grid_gradient(grid).reshape(len(output), -1)
-        return operators.grid_laplacian(grid).reshape(len(output), -1)
+        return output, _GRID_OPERATORS[self.target](grid).reshape(len(output), -1)
 
 
 class PoissonSolver(SirenRegressor):
@@ -146,7 +141,7 @@ class PoissonSolver(SirenRegressor):
     def _target_operator(self):
         if self.operator == "numerical":
             return GridTarget(self.target, self.grid_shape_)
-        return AutogradTarget(self.target)
+        return ExactTarget(self.target, training=True)
 
     def _scoring_callbacks(self) -> list:
         return []           # the training targets are derivatives, not the signal
@@ -169,7 +164,7 @@ class PoissonSolver(SirenRegressor):
         self.linear_part_ = np.zeros((self.n_outputs_, X.shape[1]))
         self.offset_ = np.zeros(self.n_outputs_)
         if self.gradient_mean_ is not None:
-            mean_gradient = self._predict_derivative(X, _inference_gradient).mean(axis=0)
+            mean_gradient = self._predict_derivative(X, Derivative("gradient")).mean(axis=0)
             self.linear_part_ = self.gradient_mean_ - mean_gradient
         mean = self._predict_signal(X).mean(axis=0)
         target_mean = 0.0 if self.signal_mean_ is None else self.signal_mean_
@@ -200,8 +195,8 @@ class PoissonSolver(SirenRegressor):
         y = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
         if self.operator == "numerical":
             signal = samples_to_grid(X, self._predict_signal(X))
-            operator = GridTarget(self.target, signal.shape[:-1])
-            derivative = operator(torch.from_numpy(signal.reshape(len(X), -1)), None).numpy()
+            derivative = _GRID_OPERATORS[self.target](torch.from_numpy(signal))
+            derivative = derivative.reshape(len(X), -1).numpy()
             y = samples_to_grid(X, y).reshape(len(X), -1)
         elif self.target == "gradient":
             derivative = self.predict_gradient(X).reshape(len(X), -1)
@@ -242,7 +237,9 @@ PoissonSolver.__doc__ = _docstring("""Reconstruct a signal from its gradient or 
         :func:`sirenkit.operators.image_gradient` returns it, or the Laplacian
         ``(n, channels)`` (or ``(n,)``), in units of the ``[-1, 1]`` coordinates.
     operator : {"autograd", "numerical"}, default="autograd"
-        How the network's derivatives are taken during training: exactly by autograd, or
+        How the network's derivatives are taken during training: exactly by automatic
+        differentiation (for a SIREN or ReLU MLP, propagated forward through the layers in
+        closed form, see :func:`sirenkit.operators.forward_derivatives`), or
         by kornia's finite differences on the full grid (which needs ``X`` to be a full grid
         and full-batch training). Central (Sobel) differences are blind to checkerboard
         patterns, so a gradient fit through them leaves the network free at the grid's

@@ -12,8 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Checkpoint, LRScheduler
 from torch import nn
 
-from . import operators
-from ._training import CoordinateBatches, EpochProgressBar, INRNet, SignalScoring
+from ._training import CoordinateBatches, Derivative, EpochProgressBar, INRNet, SignalScoring
 from .nn import INIT_SCHEMES, ReluMLP, Siren
 from .omega import auto_omega_0
 
@@ -117,14 +116,6 @@ def _check_positive_float(name: str, value, allow_zero: bool = False) -> float:
 def _check_choice(name: str, value, choices) -> None:
     if value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
-
-
-def _inference_gradient(output: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
-    return operators.gradient(output, coords, create_graph=False)
-
-
-def _inference_laplacian(output: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
-    return operators.laplacian(output, coords, create_graph=False)
 
 
 def _resolve_device(device: str) -> str:
@@ -369,7 +360,9 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
 
         In signal units per unit of coordinate (the ``[-1, 1]`` convention of
         :func:`sirenkit.grid_coords`). Evaluated in chunks of ``predict_batch_size // 8``
-        coordinates: the autograd graph is several times larger than a forward pass.
+        coordinates: the derivatives take several times the memory of a forward pass. Exact
+        (propagated through the layers in closed form, see
+        :func:`sirenkit.operators.forward_derivatives`).
 
         Parameters
         ----------
@@ -381,7 +374,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
             The first for a ``y`` fitted as 1-D; component ``k`` is the derivative along
             coordinate column ``k``.
         """
-        gradient = self._predict_derivative(X, _inference_gradient)
+        gradient = self._predict_derivative(X, Derivative("gradient"))
         return gradient[:, 0, :] if self._single_output else gradient
 
     def predict_laplacian(self, X) -> np.ndarray:
@@ -394,7 +387,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         -------
         laplacian : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        laplacian = self._predict_derivative(X, _inference_laplacian)
+        laplacian = self._predict_derivative(X, Derivative("laplacian"))
         return laplacian[:, 0] if self._single_output else laplacian
 
     def _predict_derivative(self, X, operator) -> np.ndarray:

@@ -7,9 +7,10 @@ import pytest
 import torch
 
 from sirenkit import grid_coords
-from sirenkit.nn import ReluMLP, Siren
+from sirenkit.nn import ReluMLP, SineLayer, Siren
 from sirenkit.operators import (
     divergence,
+    forward_derivatives,
     gradient,
     grid_gradient,
     grid_laplacian,
@@ -17,6 +18,7 @@ from sirenkit.operators import (
     image_laplacian,
     jacobian,
     laplacian,
+    supports_forward_derivatives,
 )
 
 # (a, b) of the channels f_c(y, x) = sin(a y) cos(b x).
@@ -163,6 +165,79 @@ def test_autograd_errors():
         divergence(field, coords)
     with pytest.raises(ValueError, match="field"):
         divergence(coords, coords)
+
+
+# --------------------------------------------------------------------------------------------
+# Forward (closed-form) derivatives
+# --------------------------------------------------------------------------------------------
+
+def test_forward_derivatives_of_one_sine_layer_are_analytic():
+    # f(x) = sin(omega (w . x + b)): grad = omega w cos(.), Laplacian = -omega^2 |w|^2 sin(.)
+    layer = SineLayer(3, 1, omega_0=2.5).double()
+    output_layer = torch.nn.Linear(1, 1, bias=False).double()
+    with torch.no_grad():
+        output_layer.weight.fill_(1.0)
+    coords = 2 * torch.rand(50, 3, dtype=torch.float64) - 1
+    value, grad, lap = forward_derivatives(torch.nn.Sequential(layer, output_layer), coords)
+    w, b = layer.linear.weight[0].detach(), layer.linear.bias[0].detach()
+    phase = 2.5 * (coords @ w + b)
+    torch.testing.assert_close(value[:, 0], torch.sin(phase))
+    torch.testing.assert_close(grad[:, 0], 2.5 * torch.cos(phase)[:, None] * w)
+    torch.testing.assert_close(lap[:, 0], -(2.5**2) * w.square().sum() * torch.sin(phase))
+
+
+@pytest.mark.parametrize("n_dims, channels", [(1, 1), (2, 3), (3, 2)])
+def test_forward_derivatives_equal_autograd(n_dims, channels):
+    torch.manual_seed(n_dims)
+    net = Siren(n_dims, channels, hidden_features=16, hidden_layers=2, omega_0=10.0).double()
+    coords = (2 * torch.rand(40, n_dims, dtype=torch.float64) - 1).requires_grad_(True)
+    output = net(coords)
+    value, grad, lap = forward_derivatives(net, coords)
+    torch.testing.assert_close(value, output)
+    torch.testing.assert_close(grad, gradient(output, coords), rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(lap, laplacian(output, coords), rtol=1e-10, atol=1e-10)
+    value1, grad1, lap1 = forward_derivatives(net, coords, order=1)
+    assert lap1 is None and torch.equal(grad1, grad) and torch.equal(value1, value)
+
+
+def test_forward_derivatives_train_like_autograd():
+    # A loss on the forward Laplacian has the parameter gradients of the reverse-mode one
+    # (a third derivative of the network).
+    net = tiny_siren(out_features=2, omega_0=5.0, hidden_omega_0=5.0)
+    coords = (2 * torch.rand(30, 2, dtype=torch.float64) - 1).requires_grad_(True)
+    target = torch.rand(30, 2, dtype=torch.float64)
+    grads = []
+    for lap in (forward_derivatives(net, coords)[2], laplacian(net(coords), coords)):
+        net.zero_grad()
+        (lap - target).square().mean().backward()
+        grads.append([p.grad.clone() for p in net.parameters() if p.grad is not None])
+    assert len(grads[0]) == len(grads[1]) == len(list(net.parameters())) - 1
+    for forward_grad, reverse_grad in zip(*grads):
+        torch.testing.assert_close(forward_grad, reverse_grad, rtol=1e-9, atol=1e-12)
+
+
+def test_forward_derivatives_of_a_relu_mlp():
+    torch.manual_seed(0)
+    relu = ReluMLP(2, 3, hidden_features=32, hidden_layers=2).double()
+    coords = (2 * torch.rand(200, 2, dtype=torch.float64) - 1).requires_grad_(True)
+    output = relu(coords)
+    value, grad, lap = forward_derivatives(relu, coords)
+    torch.testing.assert_close(value, output)
+    torch.testing.assert_close(grad, gradient(output, coords))
+    assert grad.abs().max() > 0 and torch.equal(lap, torch.zeros_like(lap))
+
+
+def test_forward_derivatives_errors():
+    assert supports_forward_derivatives(Siren(2, 1)) and supports_forward_derivatives(
+        ReluMLP(2, 1))
+    other = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    assert not supports_forward_derivatives(other)
+    with pytest.raises(TypeError, match="Tanh"):
+        forward_derivatives(other, torch.zeros(3, 2))
+    with pytest.raises(ValueError, match="order"):
+        forward_derivatives(Siren(2, 1), torch.zeros(3, 2), order=3)
+    with pytest.raises(ValueError, match="coords must be a 2-D"):
+        forward_derivatives(Siren(2, 1), torch.zeros(3))
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sklearn.preprocessing import FunctionTransformer
 from skorch.callbacks import Callback
 
 from sirenkit import FullSampleSplit, ReluMLPRegressor, SirenRegressor, grid_coords
+from sirenkit._training import Derivative
 from sirenkit.metrics import psnr, psnr_scorer
 from sirenkit.omega import auto_omega_0
 
@@ -393,6 +394,10 @@ def test_derivative_shapes_for_multichannel_and_chunking(smooth_image):
     est.set_params(predict_batch_size=80)            # derivative chunks of 10
     np.testing.assert_allclose(est.predict_gradient(coords), gradient, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(est.predict_laplacian(coords), laplacian, rtol=1e-4, atol=1e-4)
+    # Closed-form (forward) derivatives, used by default, equal reverse-mode autograd's.
+    for kind, forward in (("gradient", gradient), ("laplacian", laplacian)):
+        reverse = est._predict_derivative(coords, Derivative(kind, method="reverse"))
+        np.testing.assert_allclose(reverse, forward, rtol=1e-4, atol=1e-4 * np.abs(forward).max())
 
 
 def test_relu_laplacian_is_zero_almost_everywhere(smooth_image):
