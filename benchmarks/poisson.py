@@ -127,8 +127,11 @@ def main() -> None:
         for path in paths:
             image = centre_crop(load_image(path), settings["crop"])
             for config in configs:
-                results[config].append(fit_one(image, *config, settings, device))
-            print(f"  {path.name} {image.shape} done", flush=True)
+                row = fit_one(image, *config, settings, device)
+                results[config].append(row)
+                print(f"  {path.name} {image.shape} {' '.join(config)}: image "
+                      f"{row['image']:.2f} dB ({row['image_report']:.2f} report conv.), "
+                      f"{row['step']:.3f} s/step", flush=True)
         print_table(results)
     image = centre_crop(load_image(paths[0]), settings["crop"])
     print_step_costs(image.shape, settings, device)

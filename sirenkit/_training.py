@@ -121,17 +121,21 @@ class CoordinateBatches:
     batch_size : int
         skorch passes ``len(dataset)`` for its ``batch_size=-1``.
     shuffle : bool, default=False
-        Draw a new permutation every epoch (mini-batch training).
+        Draw a new order every epoch (mini-batch training).
     seed : int or None
-        Seed of the permutations.
+        Seed of the shuffling.
+    windows : bool, default=False
+        Batches are windows of consecutive samples (a loss along time needs them); with
+        ``shuffle`` the order of the windows is shuffled, not the samples.
     """
 
     def __init__(self, dataset, batch_size: int, shuffle: bool = False,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, windows: bool = False) -> None:
         self.X, self.y = dataset.X, dataset.y
         self.n_samples = len(self.X)
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
+        self.windows = windows
         self.generator = torch.Generator()
         if seed is not None:
             self.generator.manual_seed(int(seed))
@@ -143,18 +147,25 @@ class CoordinateBatches:
         if self.batch_size >= self.n_samples:
             yield self.X, self.y
             return
+        starts = range(0, self.n_samples, self.batch_size)
+        if self.windows:
+            if self.shuffle:
+                order = torch.randperm(len(starts), generator=self.generator).tolist()
+                starts = [starts[i] for i in order]
+            for start in starts:
+                yield self._take(slice(start, start + self.batch_size))
+            return
         order = None
         if self.shuffle:
             order = torch.randperm(self.n_samples, generator=self.generator)
-            if isinstance(self.X, torch.Tensor):
-                order = order.to(self.X.device)
-            else:
-                order = order.numpy()
-        for start in range(0, self.n_samples, self.batch_size):
+            order = order.to(self.X.device) if isinstance(self.X, torch.Tensor) \
+                else order.numpy()
+        for start in starts:
             index = slice(start, start + self.batch_size)
-            if order is not None:
-                index = order[index]
-            yield self.X[index], None if self.y is None else self.y[index]
+            yield self._take(index if order is None else order[index])
+
+    def _take(self, index):
+        return self.X[index], None if self.y is None else self.y[index]
 
 
 class SignalScoring(Callback):

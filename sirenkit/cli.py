@@ -1,4 +1,4 @@
-"""The ``sirenkit`` command: ``sirenkit fit IMAGE`` and ``sirenkit demo``."""
+"""The ``sirenkit`` command: ``sirenkit fit IMAGE|AUDIO`` and ``sirenkit demo``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from .coords import image_to_samples, samples_to_image
-from .io import load_image, load_sample_image, save_image
+from .coords import audio_to_samples, image_to_samples, samples_to_audio, samples_to_image
+from .io import load_audio, load_image, load_sample_image, save_audio, save_image
 from .metrics import psnr, psnr_channel_sum
 from .regressors import ReluMLPRegressor, SirenRegressor
 
@@ -21,22 +21,35 @@ DEMO_EPOCHS = 300
 
 
 def _omega(text: str) -> float | str:
-    if text == "auto":
+    if text in ("auto", "sample_rate"):
         return text
     try:
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number, 'auto' or 'sample_rate', got "
+                                         f"{text!r}") from None
 
 
-def _add_network_options(parser: argparse.ArgumentParser, epochs: int) -> None:
+def _depth(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int or 'auto', got {text!r}") from None
+
+
+def _add_network_options(parser: argparse.ArgumentParser, epochs: int,
+                         hidden_layers: int | None) -> None:
     defaults = SirenRegressor()
     parser.add_argument("--epochs", type=int, default=epochs, help="training epochs "
                         "(default: %(default)s)")
     parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam learning rate "
                         "(default: %(default)s)")
     parser.add_argument("--hidden-features", type=int, default=defaults.hidden_features)
-    parser.add_argument("--hidden-layers", type=int, default=defaults.hidden_layers)
+    parser.add_argument("--hidden-layers", type=_depth, default=hidden_layers,
+                        help=f"hidden layers or 'auto' (default: "
+                        f"{hidden_layers or f'{defaults.hidden_layers}, auto for audio'})")
     parser.add_argument("--device", default="auto", help="'auto', 'cpu', 'cuda'...")
     parser.add_argument("--seed", type=int, default=0, help="random_state of the fit")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -66,25 +79,45 @@ def _fit_image(estimator, image: np.ndarray) -> tuple[np.ndarray, float]:
     return fitted, seconds
 
 
-def _prepare_outputs(*paths: Path) -> None:
+def _or_default(value, default):
+    return default if value is None else value
+
+
+def _is_audio(path: Path) -> bool:
+    import soundfile
+
+    return path.suffix[1:].upper() in soundfile.available_formats()
+
+
+def _prepare_outputs(out: Path, model_path: Path, audio: bool) -> None:
     """Fail before a long fit, not after it, on an output that cannot be written."""
     from PIL import Image
 
-    image_path = paths[0]
-    if image_path.suffix.lower() not in Image.registered_extensions():
+    if audio and not _is_audio(out):
+        raise ValueError(f"--out must end in an audio extension such as .wav or .flac, "
+                         f"got {str(out)!r}")
+    if not audio and out.suffix.lower() not in Image.registered_extensions():
         raise ValueError(f"--out must end in an image extension such as .png, "
-                         f"got {str(image_path)!r}")
-    for path in paths:
+                         f"got {str(out)!r}")
+    for path in (out, model_path):
         path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    path = Path(args.image)
-    image = load_image(path)
-    out = Path(args.out) if args.out else path.with_name(f"{path.stem}_siren.png")
+    path = Path(args.signal)
+    audio = _is_audio(path)
+    suffix = path.suffix if audio else ".png"
+    out = Path(args.out) if args.out else path.with_name(f"{path.stem}_siren{suffix}")
     model_path = Path(args.model) if args.model else out.with_suffix(".joblib")
-    _prepare_outputs(out, model_path)
-    estimator = SirenRegressor(omega_0=args.omega_0, **_network_params(args))
+    _prepare_outputs(out, model_path, audio)
+    if audio:
+        return _fit_audio(args, path, out, model_path)
+    image = load_image(path)
+    params = _network_params(args)
+    defaults = SirenRegressor()
+    params["hidden_layers"] = _or_default(args.hidden_layers, defaults.hidden_layers)
+    estimator = SirenRegressor(omega_0=_or_default(args.omega_0, defaults.omega_0),
+                               loss=args.loss, **params)
     print(f"Fitting a SIREN to {path} ({image.shape[1]}x{image.shape[0]}, "
           f"{1 if image.ndim == 2 else image.shape[2]} channel(s))")
     fitted, seconds = _fit_image(estimator, image)
@@ -96,6 +129,39 @@ def run_fit(args: argparse.Namespace) -> int:
           f"(omega_0 = {estimator.omega_0_:.4g}, device {estimator.device_})")
     print(f"Wrote {out} and the model {model_path} (load it with joblib.load)")
     return 0
+
+
+def _fit_audio(args: argparse.Namespace, path: Path, out: Path, model_path: Path) -> int:
+    """The audio report's recipe by default: omega_0 = sample rate, depth from the size."""
+    clip, rate = load_audio(path)
+    params = _network_params(args)
+    params["hidden_layers"] = _or_default(args.hidden_layers, "auto")
+    estimator = SirenRegressor(omega_0=_or_default(args.omega_0, "sample_rate"),
+                               sample_rate=rate,
+                               loss=args.loss, data_range=2.0, **params)
+    channels = 1 if clip.ndim == 1 else clip.shape[1]
+    print(f"Fitting a SIREN to {path} ({len(clip)} samples at {rate} Hz, "
+          f"{len(clip) / rate:.2f} s, {channels} channel(s))")
+    coords, values = audio_to_samples(clip)
+    start = time.perf_counter()
+    estimator.fit(coords, values)
+    seconds = time.perf_counter() - start
+    fitted = samples_to_audio(estimator.predict(coords))
+    joblib.dump(estimator, model_path)
+    save_audio(out, np.clip(fitted, -1, 1), rate, subtype="FLOAT" if _is_float_format(out)
+               else None)
+    mse = float(np.mean((fitted - clip) ** 2))
+    print(f"MSE {mse:.3e} (signal variance {float(np.var(clip, axis=0).mean()):.3e}) after "
+          f"{len(estimator.history_)} epochs in {seconds:.1f} s (omega_0 = "
+          f"{estimator.omega_0_:.4g}, {estimator.hidden_layers_} hidden layers, device "
+          f"{estimator.device_})")
+    print(f"Wrote {out} and the model {model_path} (load it with joblib.load)")
+    return 0
+
+
+def _is_float_format(path: Path) -> bool:
+    """WAV can hold float samples: no 16-bit rounding of the reconstruction."""
+    return path.suffix.lower() == ".wav"
 
 
 def _demo_image(size: int) -> np.ndarray:
@@ -155,14 +221,19 @@ def build_parser() -> argparse.ArgumentParser:
                                      "representations (SIREN) to signals.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    fit = commands.add_parser("fit", help="fit a SIREN to an image")
-    fit.add_argument("image", help="image file (PNG, JPEG...; grey or RGB, 8 or 16 bit)")
-    fit.add_argument("--out", help="reconstruction path (default: IMAGE_siren.png)")
+    fit = commands.add_parser("fit", help="fit a SIREN to an image or an audio clip")
+    fit.add_argument("signal", help="image file (PNG, JPEG...; grey or RGB, 8 or 16 bit) or "
+                     "audio file (WAV, FLAC, OGG...; mono or multi-channel)")
+    fit.add_argument("--out", help="reconstruction path (default: SIGNAL_siren.png for an "
+                     "image, SIGNAL_siren.wav etc. for audio)")
     fit.add_argument("--model", help="fitted model path (default: the --out path with "
                      ".joblib)")
-    fit.add_argument("--omega-0", type=_omega, default=SirenRegressor().omega_0,
-                     help="first-layer omega_0 or 'auto' (default: %(default)s)")
-    _add_network_options(fit, epochs=SirenRegressor().max_epochs)
+    fit.add_argument("--omega-0", type=_omega, default=None,
+                     help="first-layer omega_0, 'auto' or 'sample_rate' (default: 30 for an "
+                     "image, sample_rate for audio)")
+    fit.add_argument("--loss", choices=("mse", "mse+fft"), default="mse",
+                     help="'mse+fft' adds the FFT-magnitude term along time (audio)")
+    _add_network_options(fit, epochs=SirenRegressor().max_epochs, hidden_layers=None)
     fit.set_defaults(run=run_fit)
 
     demo = commands.add_parser("demo", help="fit SIREN and a ReLU MLP to a bundled image")
@@ -170,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "(default: current folder)")
     demo.add_argument("--size", type=int, default=DEMO_SIZE, help="side of the image "
                       "(the bundled one is 256; default: %(default)s)")
-    _add_network_options(demo, epochs=DEMO_EPOCHS)
+    _add_network_options(demo, epochs=DEMO_EPOCHS, hidden_layers=SirenRegressor().hidden_layers)
     demo.set_defaults(run=run_demo)
     return parser
 

@@ -48,7 +48,8 @@ class PoissonSolver(SirenRegressor):
                  signal_mean=None, gradient_mean=None, grid_shape=None,
                  network: str = "siren", hidden_features: int = 256, hidden_layers: int = 3,
                  omega_0: float = 30.0, hidden_omega_0: float = 30.0,
-                 first_layer_init: str = "sitzmann", hidden_init: str = "sitzmann",
+                 sample_rate: float | None = None, first_layer_init: str = "sitzmann",
+                 hidden_init: str = "sitzmann",
                  lr: float = 1e-3, max_epochs: int = 500, batch_size: int | None = None,
                  lr_schedule: str | None = "plateau", lr_factor: float = 0.6,
                  lr_patience: int | str = "auto", weight_decay: float = 0.0,
@@ -65,7 +66,8 @@ class PoissonSolver(SirenRegressor):
         self.network = network
         super().__init__(
             hidden_features=hidden_features, hidden_layers=hidden_layers, omega_0=omega_0,
-            hidden_omega_0=hidden_omega_0, first_layer_init=first_layer_init,
+            hidden_omega_0=hidden_omega_0, sample_rate=sample_rate,
+            first_layer_init=first_layer_init,
             hidden_init=hidden_init, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
             lr_schedule=lr_schedule, lr_factor=lr_factor, lr_patience=lr_patience,
             weight_decay=weight_decay, loss=loss, data_range=data_range,
@@ -155,7 +157,7 @@ class PoissonSolver(SirenRegressor):
 
     def _build_module(self, n_inputs: int, n_outputs: int):
         if self.network == "relu":
-            return ReluMLP(n_inputs, n_outputs, self.hidden_features, self.hidden_layers,
+            return ReluMLP(n_inputs, n_outputs, self.hidden_features, self.hidden_layers_,
                            self.first_layer_init, self.hidden_init)
         return super()._build_module(n_inputs, n_outputs)
 
@@ -255,9 +257,11 @@ PoissonSolver.__doc__ = _docstring("""Reconstruct a signal from its gradient or 
         ``first_layer_init="he", hidden_init="he"`` for its usual initialisation). Its
         Laplacian is zero almost everywhere, so it cannot fit a Laplacian by autograd.
     %(common_params)s
-    omega_0 : float, default=30.0
+    omega_0 : float or "sample_rate", default=30.0
         First-layer frequency factor (``"auto"`` is not available: it needs the signal).
     hidden_omega_0 : float, default=30.0
+    sample_rate : float or None, default=None
+        For ``omega_0="sample_rate"`` (1-D signals), as in :class:`SirenRegressor`.
 
     Attributes
     ----------

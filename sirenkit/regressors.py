@@ -13,20 +13,27 @@ from skorch.callbacks import Checkpoint, LRScheduler
 from torch import nn
 
 from ._training import CoordinateBatches, Derivative, EpochProgressBar, INRNet, SignalScoring
+from .coords import infer_grid_shape
+from .losses import MSEWithSpectrumLoss
 from .nn import INIT_SCHEMES, ReluMLP, Siren
 from .omega import auto_omega_0
 
 __all__ = ["SirenRegressor", "ReluMLPRegressor"]
 
-LOSSES = {"mse": nn.MSELoss}
+LOSSES = {"mse": nn.MSELoss, "mse+fft": MSEWithSpectrumLoss}
+#: hidden_layers="auto": the report's audio recipe, depth grows with the signal's size.
+AUTO_DEPTH_BASE, AUTO_DEPTH_MAX, AUTO_DEPTH_VALUES = 3, 6, 2**17
 LR_SCHEDULES = (None, "plateau")
 
 _COMMON_PARAMS_DOC = """
     hidden_features : int, default=256
         Width of every hidden layer.
-    hidden_layers : int, default=3
+    hidden_layers : int or "auto", default=3
         Hidden layers after the first layer (the network has ``hidden_layers + 1`` hidden
-        activations and a linear output layer).
+        activations and a linear output layer). ``"auto"`` grows the depth with the number
+        of values to fit (the audio report's recipe): ``3 + floor(log2(n_samples *
+        n_outputs / 2**17))``, between 3 and 6 (4 for a 7 s mono clip at 44.1 kHz, 5 for
+        a 18 s stereo clip at 22 kHz, 3 for a 256x256 RGB image).
     first_layer_init, hidden_init : {"sitzmann", "xavier", "he"}
         Initialisation of the first layer, and of the hidden and output layers
         (see :func:`sirenkit.nn.init_linear_`).
@@ -37,7 +44,8 @@ _COMMON_PARAMS_DOC = """
         Training epochs; an epoch is one pass over all coordinates.
     batch_size : int or None, default=None
         None trains on all coordinates at once (full batch, the usual INR setting); an int
-        trains on shuffled mini-batches of that many coordinates.
+        trains on shuffled mini-batches of that many coordinates (with ``loss="mse+fft"``:
+        contiguous windows of that many samples, in shuffled order).
     lr_schedule : {"plateau", None}, default="plateau"
         ``"plateau"``: ``ReduceLROnPlateau`` on the training loss, as in the report.
     lr_factor : float, default=0.6
@@ -47,8 +55,11 @@ _COMMON_PARAMS_DOC = """
         ``10 * (hidden_layers + 1)`` (30 for the report's default of two hidden layers).
     weight_decay : float, default=0.0
         Adam's L2 penalty.
-    loss : {"mse"}, default="mse"
-        Training loss, on the internally scaled targets.
+    loss : {"mse", "mse+fft"}, default="mse"
+        Training loss, on the internally scaled targets. ``"mse+fft"`` (for audio, 1-D
+        coordinates on a full grid): ``MSE + MSE(|FFT(y)| - |FFT(y_hat)|) / 50``, the FFT
+        along the time axis of each channel (orthonormal, per batch window), see
+        :func:`sirenkit.losses.mse_with_spectrum`.
     data_range : float, default=1.0
         Peak-to-peak range of the signal: 1 for images in [0, 1], 2 for audio in [-1, 1].
         Used for the PSNR recorded in ``history_`` (and by ``omega_0="auto"``); it does not
@@ -88,6 +99,8 @@ _COMMON_ATTRIBUTES_DOC = """
         Coordinate dimension.
     n_outputs_ : int
         Signal channels.
+    hidden_layers_ : int
+        The number of hidden layers used (resolves ``hidden_layers="auto"``).
     target_center_ : ndarray of shape (n_outputs_,)
     target_scale_ : float
         Training targets are ``(y - target_center_) / target_scale_``, in [-1, 1].
@@ -118,6 +131,30 @@ def _check_choice(name: str, value, choices) -> None:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
 
 
+def auto_hidden_layers(n_samples: int, n_outputs: int) -> int:
+    """``hidden_layers="auto"``: one more hidden layer each time the values double past 2**17.
+
+    Examples
+    --------
+    >>> from sirenkit.regressors import auto_hidden_layers
+    >>> auto_hidden_layers(256 * 256, 3), auto_hidden_layers(308_207, 1)
+    (3, 4)
+    """
+    doublings = np.floor(np.log2(max(1.0, n_samples * n_outputs / AUTO_DEPTH_VALUES)))
+    return int(min(AUTO_DEPTH_MAX, AUTO_DEPTH_BASE + doublings))
+
+
+def _time_order(X: np.ndarray) -> np.ndarray:
+    """Indices putting 1-D grid coordinates in time order (for losses along time)."""
+    if X.shape[1] != 1 or infer_grid_shape(X) is None:
+        raise ValueError(
+            f"loss='mse+fft' takes the FFT along time: X must be the 1-D coordinates of a "
+            f"whole clip, grid_coords(n_samples) as audio_to_samples returns them (in any "
+            f"order); got {X.shape[1]}-D coordinates that are "
+            f"{'not a full grid' if X.shape[1] == 1 else 'not 1-D'}")
+    return np.argsort(X[:, 0], kind="stable")
+
+
 def _resolve_device(device: str) -> str:
     if not isinstance(device, str):
         raise TypeError(f"device must be a string such as 'auto', 'cpu' or 'cuda', "
@@ -141,7 +178,10 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
     def _resolve_network(self, X: np.ndarray, y: np.ndarray) -> None:
         """Validate architecture parameters and set data-dependent fitted attributes."""
         _check_int("hidden_features", self.hidden_features, 1)
-        _check_int("hidden_layers", self.hidden_layers, 0)
+        if self.hidden_layers == "auto":
+            self.hidden_layers_ = auto_hidden_layers(len(X), self.n_outputs_)
+        else:
+            self.hidden_layers_ = _check_int("hidden_layers", self.hidden_layers, 0)
         _check_choice("first_layer_init", self.first_layer_init, INIT_SCHEMES)
         _check_choice("hidden_init", self.hidden_init, INIT_SCHEMES)
 
@@ -262,6 +302,9 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         if y2.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y2.shape[1]} outputs but the estimator was fitted with "
                              f"{self.n_outputs_} (warm_start=True)")
+        if self.loss == "mse+fft":
+            order = _time_order(X)
+            X, y2 = X[order], y2[order]
         return X, (y2 - self.target_center_) / self.target_scale_
 
     def _target_operator(self):
@@ -282,7 +325,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
 
     def _lr_patience(self) -> int:
         if self.lr_patience == "auto":
-            return 10 * (self.hidden_layers + 1)
+            return 10 * (self.hidden_layers_ + 1)
         return self.lr_patience
 
     def _callbacks(self) -> list:
@@ -314,6 +357,8 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
             batch_size=-1 if self.batch_size is None else self.batch_size,
             iterator_train=CoordinateBatches,
             iterator_train__shuffle=True,
+            # The spectral loss needs each batch to be a window of consecutive samples.
+            iterator_train__windows=self.loss == "mse+fft",
             iterator_train__seed=seed,
             iterator_valid=CoordinateBatches,
             iterator_valid__batch_size=self.predict_batch_size,
@@ -427,6 +472,7 @@ def _docstring(template: str) -> str:
 class SirenRegressor(_INRRegressor):
     def __init__(self, hidden_features: int = 256, hidden_layers: int = 3,
                  omega_0: float | str = 30.0, hidden_omega_0: float = 30.0,
+                 sample_rate: float | None = None,
                  first_layer_init: str = "sitzmann", hidden_init: str = "sitzmann",
                  lr: float = 1e-3, max_epochs: int = 500, batch_size: int | None = None,
                  lr_schedule: str | None = "plateau", lr_factor: float = 0.6,
@@ -440,6 +486,7 @@ class SirenRegressor(_INRRegressor):
         self.hidden_layers = hidden_layers
         self.omega_0 = omega_0
         self.hidden_omega_0 = hidden_omega_0
+        self.sample_rate = sample_rate
         self.first_layer_init = first_layer_init
         self.hidden_init = hidden_init
         self.lr = lr
@@ -465,11 +512,19 @@ class SirenRegressor(_INRRegressor):
         _check_positive_float("hidden_omega_0", self.hidden_omega_0)
         if self.omega_0 == "auto":
             self.omega_0_ = auto_omega_0(X, y, self.data_range)
+        elif self.omega_0 == "sample_rate":
+            if self.sample_rate is None:
+                raise ValueError("omega_0='sample_rate' needs sample_rate (in Hz), e.g. the "
+                                 "rate load_audio returns")
+            self.omega_0_ = _check_positive_float("sample_rate", self.sample_rate)
+        elif isinstance(self.omega_0, str):
+            raise ValueError(f"omega_0 must be a number, 'auto' or 'sample_rate', "
+                             f"got {self.omega_0!r}")
         else:
             self.omega_0_ = _check_positive_float("omega_0", self.omega_0)
 
     def _build_module(self, n_inputs: int, n_outputs: int) -> nn.Module:
-        return Siren(n_inputs, n_outputs, self.hidden_features, self.hidden_layers,
+        return Siren(n_inputs, n_outputs, self.hidden_features, self.hidden_layers_,
                      self.omega_0_, self.hidden_omega_0, self.first_layer_init,
                      self.hidden_init)
 
@@ -479,11 +534,18 @@ SirenRegressor.__doc__ = _docstring("""SIREN fitted to a signal: an MLP with sin
     Parameters
     ----------
     %(common_params)s
-    omega_0 : float or "auto", default=30.0
-        Frequency factor of the first layer. ``"auto"`` applies the omega_0* rule of
+    omega_0 : float, "auto" or "sample_rate", default=30.0
+        Frequency factor of the first layer, in radians per unit of the ``[-1, 1]``
+        coordinates. ``"auto"`` applies the omega_0* rule of
         :func:`sirenkit.omega.auto_omega_0` (needs the full grid of samples).
+        ``"sample_rate"`` is the audio report's rule: ``omega_0 = sample_rate`` (the number
+        in Hz). On a clip of ``T`` seconds mapped to ``[-1, 1]``, a first-layer frequency
+        ``omega`` is ``omega / (pi T)`` Hz, so this sets the first layer's band to
+        ``sample_rate / (pi T)`` Hz (2 kHz for 7 s at 44.1 kHz); deeper layers reach higher.
     hidden_omega_0 : float, default=30.0
         Frequency factor of the other sine layers.
+    sample_rate : float or None, default=None
+        Sample rate of an audio signal in Hz, for ``omega_0="sample_rate"``.
 
     Attributes
     ----------
@@ -541,7 +603,7 @@ class ReluMLPRegressor(_INRRegressor):
         self.verbose = verbose
 
     def _build_module(self, n_inputs: int, n_outputs: int) -> nn.Module:
-        return ReluMLP(n_inputs, n_outputs, self.hidden_features, self.hidden_layers,
+        return ReluMLP(n_inputs, n_outputs, self.hidden_features, self.hidden_layers_,
                        self.first_layer_init, self.hidden_init)
 
 

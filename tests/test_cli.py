@@ -8,7 +8,7 @@ from PIL import Image
 
 from sirenkit import grid_coords
 from sirenkit.cli import main
-from sirenkit.io import load_image, save_image
+from sirenkit.io import load_audio, load_image, save_audio, save_image
 from sirenkit.metrics import psnr
 
 TINY = ["--epochs", "60", "--hidden-features", "32", "--hidden-layers", "1", "--quiet"]
@@ -60,6 +60,40 @@ def test_fit_checks_the_output_path_before_training(image_file, capsys):
                  *TINY]) == 2
     assert "--out must end in an image extension" in capsys.readouterr().err
     assert not image_file.with_suffix(".joblib").exists()      # no fit ran
+
+
+@pytest.fixture
+def stereo_file(tmp_path):
+    t = np.arange(1500) / 1000                                  # 1.5 s at 1 kHz
+    clip = np.stack([0.5 * np.sin(2 * np.pi * 20 * t), 0.4 * np.cos(2 * np.pi * 45 * t)], 1)
+    path = tmp_path / "tones.wav"
+    save_audio(path, clip, 1000, subtype="FLOAT")
+    return path
+
+
+@pytest.mark.parametrize("loss", ["mse", "mse+fft"])
+def test_fit_audio_writes_a_playable_clip(stereo_file, capsys, loss):
+    assert main(["fit", str(stereo_file), "--loss", loss, "--epochs", "150",
+                 "--hidden-features", "64", "--quiet"]) == 0
+    out = stereo_file.with_name("tones_siren.wav")
+    reconstruction, rate = load_audio(out)
+    original, _ = load_audio(stereo_file)
+    assert rate == 1000 and reconstruction.shape == original.shape == (1500, 2)
+    mse = np.mean((reconstruction - original) ** 2)
+    assert mse < 5e-3 * np.mean(original**2)                   # SNR above 23 dB
+    printed = capsys.readouterr().out
+    # The audio recipe by default: omega_0 = sample rate, depth from the clip's size.
+    assert "omega_0 = 1000, 3 hidden layers" in printed
+    printed_mse = float(printed.split("MSE ")[1].split()[0])
+    np.testing.assert_allclose(printed_mse, mse, rtol=0.05)   # float WAV: what was printed
+    est = joblib.load(stereo_file.with_name("tones_siren.joblib"))
+    assert est.loss == loss and est.sample_rate == 1000
+
+
+def test_fit_audio_checks_the_output_extension(stereo_file, capsys):
+    assert main(["fit", str(stereo_file), "--out", str(stereo_file.with_suffix(".png")),
+                 *TINY]) == 2
+    assert "--out must end in an audio extension" in capsys.readouterr().err
 
 
 def test_demo_writes_figure_and_compares(tmp_path, capsys):

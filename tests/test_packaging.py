@@ -1,6 +1,7 @@
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +47,12 @@ def test_readme_python_snippets_run(tmp_path, monkeypatch):
         assert old in code, f"README snippet changed: {old!r} not found"
         code = code.replace(old, new)
     monkeypatch.chdir(tmp_path)
+    from sirenkit.io import save_audio
+
+    save_audio("speech.wav", 0.5 * np.sin(np.arange(800) / 5), 8000)
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["big"].shape == (64, 64, 3)
     assert namespace["recovered"].shape == (48, 48, 3)
+    assert namespace["audio_est"].hidden_layers_ == 3
+    assert (tmp_path / "speech_siren.wav").exists()

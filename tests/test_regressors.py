@@ -321,7 +321,11 @@ def test_bad_parameters_raise_naming_the_parameter(cls, params, error, match):
 
 
 @pytest.mark.parametrize("params, error, match", [
-    ({"omega_0": "high"}, TypeError, "omega_0 must be a number"),
+    ({"omega_0": "high"}, ValueError, "omega_0 must be a number, .auto. or .sample_rate."),
+    ({"omega_0": "sample_rate"}, ValueError, "needs sample_rate"),
+    ({"omega_0": "sample_rate", "sample_rate": -1}, ValueError, "sample_rate must be"),
+    ({"hidden_layers": "deep"}, TypeError, "hidden_layers must be an int"),
+    ({"loss": "fft"}, ValueError, "loss must be one of"),
     ({"omega_0": 0}, ValueError, "omega_0 must be a finite number > 0"),
     ({"hidden_omega_0": -30}, ValueError, "hidden_omega_0"),
 ])
