@@ -73,7 +73,7 @@ def stereo_file(tmp_path):
 
 @pytest.mark.parametrize("loss", ["mse", "mse+fft"])
 def test_fit_audio_writes_a_playable_clip(stereo_file, capsys, loss):
-    assert main(["fit", str(stereo_file), "--loss", loss, "--epochs", "150",
+    assert main(["fit", str(stereo_file), "--loss", loss, "--epochs", "400",
                  "--hidden-features", "64", "--quiet"]) == 0
     out = stereo_file.with_name("tones_siren.wav")
     reconstruction, rate = load_audio(out)
