@@ -257,10 +257,11 @@ def forward_derivatives(module: torch.nn.Module, coords: torch.Tensor,
     its Laplacian ``L`` in closed form. An affine map ``a = W u + b`` gives ``W J`` and
     ``W L``; an activation ``f(a)`` gives ``f'(a) J_a`` and
     ``f'(a) L_a + f''(a) |J_a|^2``, with ``f' = cos``, ``f'' = -sin`` for a sine layer
-    (``a = omega_0 (W u + b)``) and ``f' = 1[a > 0]``, ``f'' = 0`` for a ReLU. Value and
-    derivatives go through each weight matrix as one ``(n, 2 + d, features)`` product: about
-    ``2 + d`` forward passes of work, against one backward pass per output channel for an
-    autograd gradient and ``C (1 + d)`` for an autograd Laplacian. The results carry their
+    (``a = omega_0 (W u + b)``) and ``f' = 1[a > 0]``, ``f'' = 0`` for a ReLU. The value,
+    the ``d`` partial derivatives (one ``(d n, features)`` product) and the Laplacian go
+    through each weight matrix: about ``2 + d`` forward passes of work, against one backward
+    pass per output channel for an autograd gradient and ``C (1 + d)`` for an autograd
+    Laplacian. The results carry their
     graph, so a loss on them trains the network. No ``coords.requires_grad`` needed.
 
     Parameters
