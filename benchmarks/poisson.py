@@ -38,15 +38,8 @@ from sirenkit import PoissonSolver, grid_coords, image_to_samples, samples_to_im
 from sirenkit.io import load_image
 from sirenkit.metrics import psnr, psnr_channel_sum
 from sirenkit.nn import Siren
-from sirenkit.operators import (
-    forward_derivatives,
-    gradient,
-    grid_gradient,
-    grid_laplacian,
-    image_gradient,
-    image_laplacian,
-    laplacian,
-)
+from sirenkit.operators import image_gradient, image_laplacian
+from sirenkit.poisson import ExactTarget, GridTarget
 
 # The report's image PSNRs, in its channel-summed convention.
 REPORT = {("gradient", "numerical"): 33.88, ("laplacian", "numerical"): 10.34}
@@ -137,25 +130,10 @@ def main() -> None:
     print_step_costs(image.shape, settings, device)
 
 
-def _grid_step(kind: str, net: torch.nn.Module, coords: torch.Tensor, shape) -> torch.Tensor:
-    output = net(coords).reshape(*shape[:2], -1)
-    return grid_gradient(output) if kind == "gradient" else grid_laplacian(output)
-
-
-def _forward_step(kind: str, net: torch.nn.Module, coords: torch.Tensor, shape) -> torch.Tensor:
-    _, grad, lap = forward_derivatives(net, coords, order=1 if kind == "gradient" else 2)
-    return grad if kind == "gradient" else lap
-
-
-def _reverse_step(kind: str, net: torch.nn.Module, coords: torch.Tensor, shape) -> torch.Tensor:
-    coords = coords.detach().requires_grad_(True)
-    output = net(coords)
-    return gradient(output, coords) if kind == "gradient" else laplacian(output, coords)
-
-
-def _seconds_per_step(step, kind, net, coords, shape, device: str, repeats: int = 2) -> float:
+def _seconds_per_step(operator, net: torch.nn.Module, coords: torch.Tensor, device: str,
+                      repeats: int = 2) -> float:
     def run() -> None:
-        step(kind, net, coords, shape).square().mean().backward()
+        operator(net, coords)[1].square().mean().backward()
         if device.startswith("cuda"):
             torch.cuda.synchronize()
 
@@ -176,8 +154,10 @@ def print_step_costs(shape: tuple[int, ...], settings: dict, device: str) -> Non
     print(f"{'target':9s} | {'numerical':>9s} | {'forward (closed form)':>21s} | "
           f"{'reverse autograd':>16s}")
     for kind in ("gradient", "laplacian"):
-        seconds = [_seconds_per_step(step, kind, net, coords, shape, device)
-                   for step in (_grid_step, _forward_step, _reverse_step)]
+        # The training operators PoissonSolver uses, the last one forced to reverse mode.
+        operators = (GridTarget(kind, shape[:2]), ExactTarget(kind, training=True),
+                     ExactTarget(kind, training=True, method="reverse"))
+        seconds = [_seconds_per_step(operator, net, coords, device) for operator in operators]
         numerical, forward, reverse = seconds
         print(f"{kind:9s} | {numerical:9.4f} | {forward:9.4f} ({forward / numerical:4.1f}x)"
               f"      | {reverse:9.4f} ({reverse / numerical:4.1f}x)", flush=True)

@@ -73,6 +73,9 @@ class MSEWithSpectrumLoss(nn.Module):
     dim : int, default=0
     """
 
+    #: The estimators feed it samples in time order, in windows of consecutive samples.
+    needs_time_order = True
+
     def __init__(self, alpha: float = 50.0, dim: int = 0) -> None:
         super().__init__()
         self.alpha = alpha

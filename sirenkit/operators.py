@@ -237,6 +237,11 @@ def _layers(module: torch.nn.Module) -> list[torch.nn.Module]:
     return list(layers) if isinstance(layers, torch.nn.Sequential) else [layers]
 
 
+def _unsupported_layers(module: torch.nn.Module) -> list[str]:
+    return [type(layer).__name__ for layer in _layers(module)
+            if not isinstance(layer, (SineLayer, torch.nn.Linear, torch.nn.ReLU))]
+
+
 def supports_forward_derivatives(module: torch.nn.Module) -> bool:
     """Whether :func:`forward_derivatives` can differentiate ``module``.
 
@@ -244,8 +249,7 @@ def supports_forward_derivatives(module: torch.nn.Module) -> bool:
     ``nn.Sequential`` (or module whose ``net`` is one) of ``SineLayer``, ``nn.Linear`` and
     ``nn.ReLU`` layers.
     """
-    return all(isinstance(layer, (SineLayer, torch.nn.Linear, torch.nn.ReLU))
-               for layer in _layers(module))
+    return not _unsupported_layers(module)
 
 
 def forward_derivatives(module: torch.nn.Module, coords: torch.Tensor,
@@ -308,9 +312,7 @@ def forward_derivatives(module: torch.nn.Module, coords: torch.Tensor,
     if not isinstance(coords, torch.Tensor) or coords.ndim != 2:
         shape = tuple(coords.shape) if isinstance(coords, torch.Tensor) else type(coords)
         raise ValueError(f"coords must be a 2-D tensor (n, d), got {shape}")
-    layers = _layers(module)
-    unsupported = [type(layer).__name__ for layer in layers
-                   if not isinstance(layer, (SineLayer, torch.nn.Linear, torch.nn.ReLU))]
+    unsupported = _unsupported_layers(module)
     if unsupported:
         raise TypeError(f"forward_derivatives supports SineLayer, Linear and ReLU layers; "
                         f"module has {', '.join(unsupported)}: use gradient / laplacian")
@@ -320,7 +322,7 @@ def forward_derivatives(module: torch.nn.Module, coords: torch.Tensor,
     value = coords
     jacobian = torch.eye(d, dtype=coords.dtype, device=coords.device)[:, None, :].expand(d, n, d)
     laplace = torch.zeros_like(coords) if order == 2 else None
-    for layer in layers:
+    for layer in _layers(module):
         if isinstance(layer, torch.nn.ReLU):
             slope = (value > 0).to(value.dtype)          # f' = 1[a > 0], f'' = 0
             value, jacobian = torch.relu(value), slope * jacobian

@@ -148,11 +148,11 @@ def auto_hidden_layers(n_samples: int, n_outputs: int) -> int:
     return int(min(AUTO_DEPTH_MAX, AUTO_DEPTH_BASE + doublings))
 
 
-def _time_order(X: np.ndarray) -> np.ndarray:
+def _time_order(loss: str, X: np.ndarray) -> np.ndarray:
     """Indices putting 1-D grid coordinates in time order (for losses along time)."""
     if X.shape[1] != 1 or infer_grid_shape(X) is None:
         raise ValueError(
-            f"loss='mse+fft' takes the FFT along time: X must be the 1-D coordinates of a "
+            f"loss={loss!r} takes the FFT along time: X must be the 1-D coordinates of a "
             f"whole clip, grid_coords(n_samples) as audio_to_samples returns them (in any "
             f"order); got {X.shape[1]}-D coordinates that are "
             f"{'not a full grid' if X.shape[1] == 1 else 'not 1-D'}")
@@ -306,10 +306,14 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         if y2.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y2.shape[1]} outputs but the estimator was fitted with "
                              f"{self.n_outputs_} (warm_start=True)")
-        if self.loss == "mse+fft":
-            order = _time_order(X)
+        if self._loss_needs_time_order():
+            order = _time_order(self.loss, X)
             X, y2 = X[order], y2[order]
         return X, (y2 - self.target_center_) / self.target_scale_
+
+    def _loss_needs_time_order(self) -> bool:
+        """A loss along time (a spectrum) needs sorted samples and windowed batches."""
+        return getattr(LOSSES[self.loss], "needs_time_order", False)
 
     def _target_operator(self):
         """What the training targets are samples of (None: the network's output)."""
@@ -361,8 +365,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
             batch_size=-1 if self.batch_size is None else self.batch_size,
             iterator_train=CoordinateBatches,
             iterator_train__shuffle=True,
-            # The spectral loss needs each batch to be a window of consecutive samples.
-            iterator_train__windows=self.loss == "mse+fft",
+            iterator_train__windows=self._loss_needs_time_order(),
             iterator_train__seed=seed,
             iterator_valid=CoordinateBatches,
             iterator_valid__batch_size=self.predict_batch_size,
@@ -405,7 +408,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         return scaled * self.target_scale_ + self.target_center_
 
     def predict_gradient(self, X) -> np.ndarray:
-        """Gradient of the fitted signal with respect to the coordinates, by autograd.
+        """Gradient of the fitted signal with respect to the coordinates, exactly.
 
         In signal units per unit of coordinate (the ``[-1, 1]`` convention of
         :func:`sirenkit.grid_coords`). Evaluated in chunks of ``predict_batch_size // 8``
@@ -427,7 +430,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         return gradient[:, 0, :] if self._single_output else gradient
 
     def predict_laplacian(self, X) -> np.ndarray:
-        """Laplacian of the fitted signal with respect to the coordinates, by autograd.
+        """Laplacian of the fitted signal with respect to the coordinates, exactly.
 
         Same units and chunking as :meth:`predict_gradient` (per unit of coordinate squared).
         A ReLU MLP is piecewise linear: its Laplacian is zero almost everywhere.
