@@ -2,7 +2,9 @@
 
 For each image, a network is fitted to the image's gradient (Sobel, kornia) or Laplacian and
 the reconstruction is compared with the image. Configurations: target {gradient, laplacian}
-x training operator {autograd, numerical} x network {SIREN, ReLU MLP}.
+x training operator {autograd, numerical} x network {SIREN, ReLU MLP} with the plain MSE,
+and the four SIREN ones again with ``loss="multiscale"`` (the MSE over a pyramid of
+average-poolings, weighted to undo the derivative's emphasis on high frequencies).
 
 What a derivative cannot determine is given explicitly, never read from the result: the
 image's mean (``signal_mean``) and, for the Laplacian, its mean gradient (``gradient_mean``),
@@ -43,8 +45,9 @@ from sirenkit.poisson import ExactTarget, GridTarget
 
 # The report's image PSNRs, in its channel-summed convention.
 REPORT = {("gradient", "numerical"): 33.88, ("laplacian", "numerical"): 10.34}
-CONFIGS = [(target, operator, network) for target in ("gradient", "laplacian")
-           for operator in ("autograd", "numerical") for network in ("siren", "relu")]
+CONFIGS = [(target, operator, network, loss) for target in ("gradient", "laplacian")
+           for operator in ("autograd", "numerical")
+           for network, loss in (("siren", "mse"), ("relu", "mse"), ("siren", "multiscale"))]
 QUICK = dict(crop=48, hidden_features=64, hidden_layers=2, epochs=300, images=3)
 FULL = dict(crop=None, hidden_features=256, hidden_layers=3, epochs=1000, images=None)
 
@@ -56,11 +59,11 @@ def centre_crop(image: np.ndarray, size: int | None) -> np.ndarray:
     return image[top:top + size, left:left + size]
 
 
-def fit_one(image: np.ndarray, target: str, operator: str, network: str, settings: dict,
-            device: str) -> dict:
+def fit_one(image: np.ndarray, target: str, operator: str, network: str, loss: str,
+            settings: dict, device: str) -> dict:
     coords, gradient = image_to_samples(image_gradient(image))
     channels = image.shape[2]
-    params = dict(target=target, operator=operator, network=network,
+    params = dict(target=target, operator=operator, network=network, loss=loss,
                   signal_mean=image.reshape(-1, channels).mean(axis=0),
                   hidden_features=settings["hidden_features"],
                   hidden_layers=settings["hidden_layers"], max_epochs=settings["epochs"],
@@ -96,10 +99,13 @@ def main() -> None:
     parser.add_argument("--images", type=int, help="use the first N images (quick: 3, full: 11)")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--configs", help="comma-separated target:operator:network to run, "
-                        "e.g. gradient:numerical:siren (default: all 8)")
+    parser.add_argument("--configs", help="comma-separated target:operator:network[:loss] to "
+                        "run, e.g. gradient:numerical:siren:multiscale (loss defaults to mse; "
+                        "default: all 12)")
     parser.add_argument("--steps-only", action="store_true",
                         help="skip the fits, only time one step of each operator")
+    parser.add_argument("--no-steps", action="store_true",
+                        help="skip the timing of one step of each operator")
     args = parser.parse_args()
     settings = dict(QUICK if args.quick else FULL)
     if args.epochs:
@@ -112,7 +118,7 @@ def main() -> None:
     print("signal_mean (and gradient_mean for the Laplacian) are given as known constants")
     if not args.steps_only:
         configs = CONFIGS if not args.configs else [
-            tuple(config.split(":")) for config in args.configs.split(",")]
+            tuple((config + ":mse").split(":")[:4]) for config in args.configs.split(",")]
         unknown = set(configs) - set(CONFIGS)
         if unknown:
             parser.error(f"unknown --configs {sorted(unknown)}; choose from {CONFIGS}")
@@ -126,8 +132,9 @@ def main() -> None:
                       f"{row['image']:.2f} dB ({row['image_report']:.2f} report conv.), "
                       f"{row['step']:.3f} s/step", flush=True)
         print_table(results)
-    image = centre_crop(load_image(paths[0]), settings["crop"])
-    print_step_costs(image.shape, settings, device)
+    if not args.no_steps:
+        image = centre_crop(load_image(paths[0]), settings["crop"])
+        print_step_costs(image.shape, settings, device)
 
 
 def _seconds_per_step(operator, net: torch.nn.Module, coords: torch.Tensor, device: str,
@@ -169,16 +176,16 @@ def _mean_std(rows: list[dict], key: str) -> str:
 
 
 def print_table(results: dict) -> None:
-    header = (f"{'target':9s} {'operator':9s} {'network':7s} | {'image PSNR':>13s} "
+    header = (f"{'target':9s} {'operator':9s} {'network':7s} {'loss':10s} | {'image PSNR':>13s} "
               f"{'(report conv.)':>14s} {'report':>7s} | {'gradient':>13s} | "
               f"{'Laplacian':>13s} | {'s/step':>8s}")
     print(header)
     print("-" * len(header))
-    for (target, operator, network), rows in results.items():
+    for (target, operator, network, loss), rows in results.items():
         cell = partial(_mean_std, rows)
         report = REPORT.get((target, operator)) if network == "siren" else None
         step = np.mean([row["step"] for row in rows])
-        print(f"{target:9s} {operator:9s} {network:7s} | {cell('image'):>13s} "
+        print(f"{target:9s} {operator:9s} {network:7s} {loss:10s} | {cell('image'):>13s} "
               f"{cell('image_report'):>14s} {report or '':>7} | {cell('gradient'):>13s} | "
               f"{cell('laplacian'):>13s} | {step:8.4f}")
 

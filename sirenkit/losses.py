@@ -1,15 +1,24 @@
-"""Training losses: the MSE and the audio report's MSE plus spectral-magnitude term.
+"""Training losses beyond the MSE: a spectral term for audio, a multiscale MSE for Poisson.
 
-A functional form (:func:`spectral_mse`, :func:`mse_with_spectrum`) and a thin module
-(:class:`MSEWithSpectrumLoss`) that the estimators use as their skorch criterion.
+Each has a functional form (:func:`spectral_mse`, :func:`mse_with_spectrum`,
+:func:`multiscale_mse`) and a thin module (:class:`MSEWithSpectrumLoss`,
+:class:`MultiscaleMSELoss`) that the estimators use as their skorch criterion.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["spectral_mse", "mse_with_spectrum", "MSEWithSpectrumLoss"]
+__all__ = ["spectral_mse", "mse_with_spectrum", "MSEWithSpectrumLoss", "multiscale_mse",
+           "MultiscaleMSELoss"]
+
+_AVG_POOLS = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+#: The coarsest level of :func:`multiscale_mse` keeps at least this many samples per axis.
+MIN_LEVEL_SIZE = 4
 
 
 def spectral_mse(prediction: torch.Tensor, target: torch.Tensor, dim: int = 0) -> torch.Tensor:
@@ -86,3 +95,74 @@ class MSEWithSpectrumLoss(nn.Module):
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha:g}, dim={self.dim}"
+
+
+def multiscale_mse(prediction: torch.Tensor, target: torch.Tensor, shape: Sequence[int],
+                   level_weight: float = 2.0) -> torch.Tensor:
+    """Sum over a pyramid of 2x average-poolings of ``level_weight**s * MSE`` at level ``s``.
+
+    Level 0 is the MSE itself; level ``s`` compares the two fields averaged over blocks of
+    ``2**s`` samples per axis, down to the last level with at least ``MIN_LEVEL_SIZE``
+    samples along every axis. A residual component of frequency ``k`` survives the levels
+    whose blocks are shorter than its period, about ``log2(k_max / k)`` of them, so its
+    weight grows like ``(k_max / k)**p`` for ``level_weight = 2**p``.
+
+    A gradient loss weighs an error of the signal at frequency ``k`` by ``k**2`` (a
+    Laplacian loss by ``k**4``), so a large image's lowest frequencies converge last.
+    ``level_weight=4`` (16 for a Laplacian) would cancel that exactly; half of it in
+    powers, 2 (4), converged faster on DIV2K images, keeping weight on the fine detail
+    (``docs/benchmarks.md``), and is what :class:`sirenkit.PoissonSolver` uses.
+
+    Parameters
+    ----------
+    prediction, target : Tensor of shape (n, C)
+        Samples of fields on the grid ``grid_coords(shape)`` in row-major order
+        (``n = prod(shape)``).
+    shape : sequence of int
+        The grid, 1 to 3 axes.
+    level_weight : float, default=2.0
+
+    Returns
+    -------
+    loss : Tensor, scalar
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sirenkit.losses import multiscale_mse
+    >>> zeros, ones = torch.zeros(64, 1), torch.ones(64, 1)
+    >>> float(multiscale_mse(ones, zeros, (8, 8)))    # levels 8x8 and 4x4: 1 + 2
+    3.0
+    """
+    shape = tuple(shape)
+    if len(shape) not in _AVG_POOLS:
+        raise ValueError(f"shape must have 1 to 3 axes, got {shape}")
+    residual = (prediction - target).T.reshape(1, -1, *shape)          # (1, C, *shape)
+    pool = _AVG_POOLS[len(shape)]
+    loss, weight = residual.square().mean(), 1.0
+    while min(residual.shape[2:]) >= 2 * MIN_LEVEL_SIZE:
+        residual = pool(residual, 2, ceil_mode=True)
+        weight *= level_weight
+        loss = loss + weight * residual.square().mean()
+    return loss
+
+
+class MultiscaleMSELoss(nn.Module):
+    """Module form of :func:`multiscale_mse` (a skorch criterion).
+
+    Parameters
+    ----------
+    shape : sequence of int
+    level_weight : float, default=2.0
+    """
+
+    def __init__(self, shape: Sequence[int], level_weight: float = 2.0) -> None:
+        super().__init__()
+        self.shape = tuple(shape)
+        self.level_weight = level_weight
+
+    def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return multiscale_mse(prediction, target, self.shape, self.level_weight)
+
+    def extra_repr(self) -> str:
+        return f"shape={self.shape}, level_weight={self.level_weight:g}"

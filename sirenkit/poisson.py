@@ -9,8 +9,9 @@ from sklearn.utils.validation import check_is_fitted
 from . import operators
 from ._training import Derivative
 from .coords import grid_coords, infer_grid_shape, samples_to_grid
+from .losses import MultiscaleMSELoss
 from .nn import ReluMLP
-from .regressors import SirenRegressor, _check_choice, _docstring
+from .regressors import LOSSES, SirenRegressor, _check_choice, _docstring
 
 __all__ = ["PoissonSolver"]
 
@@ -44,6 +45,8 @@ class GridTarget:
 
 
 class PoissonSolver(SirenRegressor):
+    _LOSSES = {**LOSSES, "multiscale": MultiscaleMSELoss}
+
     def __init__(self, target: str = "gradient", operator: str = "autograd",
                  signal_mean=None, gradient_mean=None, grid_shape=None,
                  network: str = "siren", hidden_features: int = 256, hidden_layers: int = 3,
@@ -105,21 +108,27 @@ class PoissonSolver(SirenRegressor):
         self.target_center_ = np.zeros(self.n_outputs_)
 
     def _check_grid(self, X: np.ndarray) -> tuple[int, ...] | None:
-        if self.operator != "numerical":
+        """The grid shape, for the losses and operators that work on the whole grid."""
+        needs = [f"{name}={getattr(self, name)!r}" for name, value in
+                 (("operator", "numerical"), ("loss", "multiscale"))
+                 if getattr(self, name) == value]
+        if not needs:
             return None
+        what = " and ".join(needs)
         if self.batch_size is not None:
-            raise ValueError("operator='numerical' differentiates the whole grid at once: "
-                             "batch_size must be None")
+            raise ValueError(f"{what} works on the whole grid at once: batch_size must be "
+                             "None")
         shape = infer_grid_shape(X)
         if shape is None or (self.grid_shape is not None
                              and tuple(self.grid_shape) != shape):
             expected = "" if self.grid_shape is None else f" of shape {tuple(self.grid_shape)}"
-            raise ValueError(f"operator='numerical' needs X to be a full grid{expected} as "
-                             f"returned by grid_coords(shape) (in any order); got "
-                             f"{len(X)} coordinates that are not. Use operator='autograd' "
-                             "for scattered coordinates.")
-        if len(shape) not in (1, 2):
-            raise ValueError(f"operator='numerical' supports 1-D and 2-D grids, got {shape}")
+            raise ValueError(f"{what} needs X to be a full grid{expected} as returned by "
+                             f"grid_coords(shape) (in any order); got {len(X)} coordinates "
+                             "that are not. Use operator='autograd' and loss='mse' for "
+                             "scattered coordinates.")
+        max_dims = 2 if self.operator == "numerical" else 3
+        if len(shape) > max_dims:
+            raise ValueError(f"{what} supports grids of 1 to {max_dims} axes, got {shape}")
         return shape
 
     @staticmethod
@@ -139,6 +148,14 @@ class PoissonSolver(SirenRegressor):
             y = samples_to_grid(X, y).reshape(len(y), -1)
             X = grid_coords(self.grid_shape_)
         return X, y
+
+    def _criterion(self):
+        if self.loss == "multiscale":
+            # A derivative of order m weighs the signal's error at frequency k by k**(2m);
+            # the levels undo half of it (see multiscale_mse).
+            order = 1 if self.target == "gradient" else 2
+            return MultiscaleMSELoss(self.grid_shape_, level_weight=2.0**order)
+        return super()._criterion()
 
     def _target_operator(self):
         if self.operator == "numerical":
@@ -231,6 +248,16 @@ PoissonSolver.__doc__ = _docstring("""Reconstruct a signal from its gradient or 
 
     Both are applied exactly after training: constants and linear functions have no
     Laplacian, so adding them does not change the fit.
+
+    A derivative loss weighs an error of the signal at frequency ``k`` by ``k**2``
+    (gradient) or ``k**4`` (Laplacian): fitted with the plain MSE, a large image's finest
+    detail converges first and its lowest frequencies last, as a slow drift of the
+    reconstruction. ``loss="multiscale"`` compares the derivatives over a pyramid of 2x
+    average-poolings weighted to offset that emphasis (:func:`sirenkit.losses.multiscale_mse`,
+    level weight 2 for a gradient, 4 for a Laplacian); it needs ``X`` to be a full grid and
+    full-batch training. It brings the low frequencies in much sooner (whole DIV2K LR
+    images: ``docs/benchmarks.md``); trained long on a small image, the plain MSE can end
+    with a finer fit.
 
     Parameters
     ----------

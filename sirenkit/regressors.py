@@ -63,7 +63,8 @@ _COMMON_PARAMS_DOC = """
         Training loss, on the internally scaled targets. ``"mse+fft"`` (for audio, 1-D
         coordinates on a full grid): ``MSE + MSE(|FFT(y)| - |FFT(y_hat)|) / 50``, the FFT
         along the time axis of each channel (orthonormal, per batch window), see
-        :func:`sirenkit.losses.mse_with_spectrum`.
+        :func:`sirenkit.losses.mse_with_spectrum`. :class:`PoissonSolver` also takes
+        ``"multiscale"``.
     data_range : float, default=1.0
         Peak-to-peak range of the signal: 1 for images in [0, 1], 2 for audio in [-1, 1].
         Used for the PSNR recorded in ``history_`` (and by ``omega_0="auto"``); it does not
@@ -176,6 +177,9 @@ def _resolve_device(device: str) -> str:
 class _INRRegressor(RegressorMixin, BaseEstimator):
     """Shared fit/predict of the INR regressors; subclasses build the PyTorch module."""
 
+    #: The values of ``loss`` and their skorch criteria.
+    _LOSSES = LOSSES
+
     def _build_module(self, n_inputs: int, n_outputs: int) -> nn.Module:
         raise NotImplementedError
 
@@ -202,7 +206,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         if self.lr_patience != "auto":
             _check_int("lr_patience", self.lr_patience, 0)
         _check_positive_float("weight_decay", self.weight_decay, allow_zero=True)
-        _check_choice("loss", self.loss, LOSSES)
+        _check_choice("loss", self.loss, self._LOSSES)
         _check_positive_float("data_range", self.data_range)
         _check_int("predict_batch_size", self.predict_batch_size, 1)
         if not isinstance(self.verbose, bool):
@@ -276,9 +280,13 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
             torch.manual_seed(seed)
             module = self._build_module(X.shape[1], self.n_outputs_)
         self.net_ = self._build_net(module, seed)
-        self.net_.fit(*self._to_tensors(*self._training_data(X, y)))
+        self._train(X, y)
         self._after_fit(X)
         return self
+
+    def _train(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Train the built ``net_`` on the validated data."""
+        self.net_.fit(*self._to_tensors(*self._training_data(X, y)))
 
     def _continue_fit(self, X, y):
         X, y = self._validate_Xy(X, y, reset=False)
@@ -313,7 +321,11 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
 
     def _loss_needs_time_order(self) -> bool:
         """A loss along time (a spectrum) needs sorted samples and windowed batches."""
-        return getattr(LOSSES[self.loss], "needs_time_order", False)
+        return getattr(self._LOSSES[self.loss], "needs_time_order", False)
+
+    def _criterion(self) -> type[nn.Module] | nn.Module:
+        """The skorch criterion (a class, or an instance for losses with parameters)."""
+        return self._LOSSES[self.loss]
 
     def _target_operator(self):
         """What the training targets are samples of (None: the network's output)."""
@@ -357,7 +369,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         net = INRNet(
             module=module,
             target_operator=self._target_operator(),
-            criterion=LOSSES[self.loss],
+            criterion=self._criterion(),
             optimizer=torch.optim.Adam,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
@@ -517,18 +529,20 @@ class SirenRegressor(_INRRegressor):
     def _resolve_network(self, X: np.ndarray, y: np.ndarray) -> None:
         super()._resolve_network(X, y)
         _check_positive_float("hidden_omega_0", self.hidden_omega_0)
+        self.omega_0_ = self._resolve_omega_0(X, y)
+
+    def _resolve_omega_0(self, X: np.ndarray, y: np.ndarray) -> float:
         if self.omega_0 == "auto":
-            self.omega_0_ = auto_omega_0(X, y, self.data_range)
-        elif self.omega_0 == "sample_rate":
+            return auto_omega_0(X, y, self.data_range)
+        if self.omega_0 == "sample_rate":
             if self.sample_rate is None:
                 raise ValueError("omega_0='sample_rate' needs sample_rate (in Hz), e.g. the "
                                  "rate load_audio returns")
-            self.omega_0_ = _check_positive_float("sample_rate", self.sample_rate)
-        elif isinstance(self.omega_0, str):
+            return _check_positive_float("sample_rate", self.sample_rate)
+        if isinstance(self.omega_0, str):
             raise ValueError(f"omega_0 must be a number, 'auto' or 'sample_rate', "
                              f"got {self.omega_0!r}")
-        else:
-            self.omega_0_ = _check_positive_float("omega_0", self.omega_0)
+        return _check_positive_float("omega_0", self.omega_0)
 
     def _build_module(self, n_inputs: int, n_outputs: int) -> nn.Module:
         return Siren(n_inputs, n_outputs, self.hidden_features, self.hidden_layers_,
