@@ -16,6 +16,8 @@ from .metrics import psnr
 from .model_selection import FullSampleSplit
 from .poisson import PoissonSolver
 from .regressors import ReluMLPRegressor, SirenRegressor
+from .resample import bicubic_upscale
+from .superres import SirenSuperResolver
 
 __version__ = "0.1.0"
 
@@ -23,6 +25,7 @@ __all__ = [
     "SirenRegressor",
     "ReluMLPRegressor",
     "PoissonSolver",
+    "SirenSuperResolver",
     "FullSampleSplit",
     "grid_coords",
     "infer_grid_shape",
@@ -32,4 +35,5 @@ __all__ = [
     "samples_to_audio",
     "samples_to_grid",
     "psnr",
+    "bicubic_upscale",
 ]

@@ -1,4 +1,5 @@
-"""The ``sirenkit`` command: ``sirenkit fit IMAGE|AUDIO`` and ``sirenkit demo``."""
+"""The ``sirenkit`` command: ``sirenkit fit IMAGE|AUDIO``, ``sirenkit superres LR_IMAGE`` and
+``sirenkit demo``."""
 
 from __future__ import annotations
 
@@ -14,10 +15,19 @@ from .coords import audio_to_samples, image_to_samples, samples_to_audio, sample
 from .io import load_audio, load_image, load_sample_image, save_audio, save_image
 from .metrics import psnr, psnr_channel_sum
 from .regressors import ReluMLPRegressor, SirenRegressor
+from .resample import bicubic_upscale, scaled_shape
+from .superres import SirenSuperResolver
 
 #: Audio with omega_0 in the thousands needs a smaller step than images: Adam moves a
 #: first-layer weight by about lr per step, a phase step of omega_0 * lr radians.
 AUDIO_LR = 1e-4
+#: ``sirenkit superres --method``: the estimator's recipes. "report": the super-resolution
+#: report's training recipe (on aligned grids), the best of benchmarks/superres.py --quick.
+SUPERRES_METHODS = {
+    "report": dict(gradient_weight=1.28, weight_decay=5e-6, lr=5e-4),
+    "forward-residual": dict(degradation="bicubic", residual=True),
+    "direct": dict(),
+}
 # The demo fits a 128x128 image, in about a minute per network on two CPU cores.
 DEMO_SIZE = 128
 DEMO_EPOCHS = 300
@@ -163,6 +173,40 @@ def _fit_audio(args: argparse.Namespace, path: Path, out: Path, model_path: Path
     return 0
 
 
+def run_superres(args: argparse.Namespace) -> int:
+    path = Path(args.image)
+    out = Path(args.out) if args.out else path.with_name(f"{path.stem}_x{args.scale:g}.png")
+    model_path = Path(args.model) if args.model else out.with_suffix(".joblib")
+    _prepare_outputs(out, model_path, audio=False)
+    image = load_image(path)
+    reference = load_image(args.reference) if args.reference else None
+    hr_shape = (*scaled_shape(image.shape[:2], args.scale), *image.shape[2:])
+    if reference is not None and reference.shape != hr_shape:
+        # Checked before the fit, not after it.
+        raise ValueError(f"--reference must be {hr_shape[1]}x{hr_shape[0]} with "
+                         f"{hr_shape[2] if len(hr_shape) == 3 else 1} channel(s) like the "
+                         f"output, got shape {reference.shape}")
+    params = {**_network_params(args), **SUPERRES_METHODS[args.method]}
+    params["hidden_layers"] = _or_default(args.hidden_layers, SirenRegressor().hidden_layers)
+    params["lr"] = _or_default(args.lr, params["lr"])
+    estimator = SirenSuperResolver(scale=args.scale, omega_0=args.omega_0, **params)
+    print(f"Super-resolving {path} ({image.shape[1]}x{image.shape[0]}) {args.scale:g}x with "
+          f"a SIREN ({args.method})")
+    start = time.perf_counter()
+    upscaled = np.clip(estimator.upscale(image), 0, 1)
+    seconds = time.perf_counter() - start
+    joblib.dump(estimator, model_path)
+    save_image(out, upscaled)
+    print(f"Rendered {upscaled.shape[1]}x{upscaled.shape[0]} after "
+          f"{len(estimator.history_)} epochs in {seconds:.1f} s (device {estimator.device_})")
+    if reference is not None:
+        bicubic = bicubic_upscale(image, args.scale)
+        print(f"SIREN   {_psnr_report(reference, upscaled)}")
+        print(f"bicubic {_psnr_report(reference, bicubic)}")
+    print(f"Wrote {out} and the model {model_path} (load it with joblib.load)")
+    return 0
+
+
 def _is_float_format(path: Path) -> bool:
     """WAV can hold float samples: no 16-bit rounding of the reconstruction."""
     return path.suffix.lower() == ".wav"
@@ -239,6 +283,25 @@ def build_parser() -> argparse.ArgumentParser:
                      help="'mse+fft' adds the FFT-magnitude term along time (audio)")
     _add_network_options(fit, epochs=SirenRegressor().max_epochs, hidden_layers=None)
     fit.set_defaults(run=run_fit)
+
+    superres = commands.add_parser("superres", help="super-resolve an image with a SIREN")
+    superres.add_argument("image", help="the low-resolution image (grey or RGB)")
+    superres.add_argument("--scale", type=float, default=4.0,
+                          help="upscaling factor (default: %(default)s)")
+    superres.add_argument("--method", choices=tuple(SUPERRES_METHODS), default="report",
+                          help="'report' (default): fit the pixels with the report's loss "
+                          "(MSE + 1.28 x Sobel-gradient MSE), weight decay 5e-6 and lr 5e-4, "
+                          "render denser; 'forward-residual': the correction to bicubic "
+                          "that makes the rendering, downscaled by antialiased bicubic, "
+                          "match the image; 'direct': fit the pixels with the plain MSE")
+    superres.add_argument("--reference", help="the true high-resolution image: print the "
+                          "PSNR of the result and of bicubic against it")
+    superres.add_argument("--out", help="output path (default: IMAGE_x4.png)")
+    superres.add_argument("--model", help="fitted model path (default: --out with .joblib)")
+    superres.add_argument("--omega-0", type=_omega, default=30.0,
+                          help="first-layer omega_0 or 'auto' (default: %(default)s)")
+    _add_network_options(superres, epochs=SirenSuperResolver().max_epochs, hidden_layers=None)
+    superres.set_defaults(run=run_superres)
 
     demo = commands.add_parser("demo", help="fit SIREN and a ReLU MLP to a bundled image")
     demo.add_argument("--out-dir", default=".", help="where to write the figure "

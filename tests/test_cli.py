@@ -117,3 +117,32 @@ def test_default_demo_siren_beats_relu_by_10_db(tmp_path, capsys):
     printed = capsys.readouterr().out
     gain = float(printed.split("SIREN beats the ReLU MLP by ")[1].split(" dB")[0])
     assert gain >= 10
+
+
+def test_superres_writes_the_upscaled_image_and_compares_with_a_reference(tmp_path, capsys):
+    shape = (64, 48)
+    coords = grid_coords(shape).reshape(*shape, 2)
+    hr = 0.5 + 0.3 * np.sin(4 * coords[..., :1]) * np.cos(3 * coords[..., 1:]) * [1, -1, 0.5]
+    from sirenkit.resample import bicubic_downscale
+
+    low, reference = tmp_path / "low.png", tmp_path / "high.png"
+    save_image(low, bicubic_downscale(hr, 4))
+    save_image(reference, hr)
+    assert main(["superres", str(low), "--reference", str(reference), "--omega-0", "10",
+                 *TINY]) == 0
+    out = tmp_path / "low_x4.png"
+    assert load_image(out).shape == (64, 48, 3)
+    assert joblib.load(out.with_suffix(".joblib")).hr_shape_ == shape
+    printed = capsys.readouterr().out
+    assert "Rendered 48x64 after 60 epochs" in printed
+    siren = float(printed.split("SIREN   PSNR ")[1].split(" dB")[0])
+    assert siren == pytest.approx(psnr(hr, load_image(out)), abs=0.5)
+    assert "bicubic PSNR" in printed
+
+
+def test_superres_errors(tmp_path, capsys, image_file):
+    assert main(["superres", str(image_file), "--scale", "0.5", *TINY]) == 2
+    assert "scale must be a number >= 1" in capsys.readouterr().err
+    assert main(["superres", str(image_file), "--scale", "2", "--reference",
+                 str(image_file), *TINY]) == 2
+    assert "--reference must be 56x40" in capsys.readouterr().err

@@ -55,4 +55,5 @@ def test_readme_python_snippets_run(tmp_path, monkeypatch):
     assert namespace["big"].shape == (64, 64, 3)
     assert namespace["recovered"].shape == (48, 48, 3)
     assert namespace["audio_est"].hidden_layers_ == 3
+    assert namespace["high"].shape == namespace["baseline"].shape == (48, 48, 3)
     assert (tmp_path / "speech_siren.wav").exists()
