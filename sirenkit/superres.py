@@ -11,10 +11,10 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from . import operators
-from .coords import grid_coords, infer_grid_shape, samples_to_grid
+from .coords import grid_coords, image_to_samples, infer_grid_shape, samples_to_grid
 from .omega import omega_from_laplacian
 from .regressors import SirenRegressor, _check_choice, _check_positive_float, _docstring
-from .resample import bicubic_upscale, resize_grid, scaled_shape
+from .resample import _check_image, bicubic_upscale, resize_grid, scaled_shape
 
 __all__ = ["SirenSuperResolver", "ForwardModel", "SobelMSELoss", "schedule_stages"]
 
@@ -303,31 +303,20 @@ class SirenSuperResolver(SirenRegressor):
         -------
         ndarray of shape (round(H * scale), round(W * scale)[, C]), float64
         """
-        from .coords import image_to_samples
-
-        image = np.asarray(image)
-        if image.ndim not in (2, 3):
-            raise ValueError(f"image must be an (H, W) or (H, W, C) array, got shape "
-                             f"{image.shape}")
+        image = _check_image(image)
         if scale is not None:
             self.set_params(scale=_check_upscale(scale))
         self.fit(*image_to_samples(image))
         hr_shape = scaled_shape(image.shape[:2], self.scale)
         return self.predict(grid_coords(hr_shape)).reshape(*hr_shape, *image.shape[2:])
 
-    def predict_gradient(self, X) -> np.ndarray:
+    def _predict_derivative(self, X, operator) -> np.ndarray:
+        # The one path of predict_gradient and predict_laplacian.
         check_is_fitted(self, "net_")
         if self.residual:
-            raise NotImplementedError("predict_gradient of a residual fit would need the "
-                                      "bicubic interpolant's derivatives")
-        return super().predict_gradient(X)
-
-    def predict_laplacian(self, X) -> np.ndarray:
-        check_is_fitted(self, "net_")
-        if self.residual:
-            raise NotImplementedError("predict_laplacian of a residual fit would need the "
-                                      "bicubic interpolant's derivatives")
-        return super().predict_laplacian(X)
+            raise NotImplementedError("derivatives of a residual fit would need the bicubic "
+                                      "interpolant's derivatives")
+        return super()._predict_derivative(X, operator)
 
 
 SirenSuperResolver.__doc__ = _docstring("""Super-resolve an image with a SIREN fitted to it.
