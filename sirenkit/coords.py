@@ -116,7 +116,7 @@ def samples_to_grid(coords: np.ndarray, values: np.ndarray, atol: float = 1e-5) 
 
     Returns
     -------
-    grid : ndarray of shape (*shape, c)
+    grid : ndarray of shape ``shape + (c,)``
         ``c`` is 1 for 1-D ``values``.
 
     Raises

@@ -76,7 +76,7 @@ def omega_from_spectrum(grid: np.ndarray, energy_fraction: float = _ENERGY_FRACT
 
     Parameters
     ----------
-    grid : ndarray of shape (*shape, C)
+    grid : ndarray of shape ``shape + (C,)``
         A signal on the cell-centre grid ``grid_coords(shape)`` over ``[-1, 1]^d``, channels
         last (``C`` may be 1).
     energy_fraction : float, default=0.99

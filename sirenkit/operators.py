@@ -402,7 +402,7 @@ def grid_gradient(grid: torch.Tensor) -> torch.Tensor:
 
     Returns
     -------
-    gradient : Tensor of shape (*shape, C, d)
+    gradient : Tensor of shape ``shape + (C, d)``
         Component ``k`` is the derivative along axis ``k`` (for an image: 0 = rows / y,
         1 = columns / x), per unit of coordinate, as :func:`gradient` for ``d`` = 1 or 2.
 
@@ -452,7 +452,7 @@ def grid_laplacian(grid: torch.Tensor) -> torch.Tensor:
 
     Returns
     -------
-    laplacian : Tensor of shape (*shape, C)
+    laplacian : Tensor of shape ``shape + (C,)``
         Per unit of coordinate squared, as :func:`laplacian`.
 
     Raises

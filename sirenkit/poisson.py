@@ -293,8 +293,8 @@ PoissonSolver.__doc__ = _docstring("""Reconstruct a signal from its gradient or 
     Attributes
     ----------
     %(common_attributes)s
-    offset_ : ndarray of shape (n_outputs_,)
-    linear_part_ : ndarray of shape (n_outputs_, n_dims)
+    offset_ : ndarray of shape ``(n_outputs_,)``
+    linear_part_ : ndarray of shape ``(n_outputs_, n_dims)``
         ``predict(X) = data_range / 2 * network(X) + X @ linear_part_.T + offset_``.
 
     Examples

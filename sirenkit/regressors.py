@@ -106,7 +106,7 @@ _COMMON_ATTRIBUTES_DOC = """
         Signal channels.
     hidden_layers_ : int
         The number of hidden layers used (resolves ``hidden_layers="auto"``).
-    target_center_ : ndarray of shape (n_outputs_,)
+    target_center_ : ndarray of shape ``(n_outputs_,)``
     target_scale_ : float
         Training targets are ``(y - target_center_) / target_scale_``, in [-1, 1].
     device_ : str
@@ -390,7 +390,10 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
             device=self.device_,
             verbose=0,
         )
-        return net.initialize()
+        net.initialize()
+        # For callbacks that show the signal (Snapshots): the map from network output back.
+        net.target_scale_, net.target_center_ = self.target_scale_, self.target_center_
+        return net
 
     # -- predict ------------------------------------------------------------------------
     def predict(self, X) -> np.ndarray:

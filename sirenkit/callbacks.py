@@ -1,0 +1,122 @@
+"""skorch callbacks for watching a fit: snapshots of the signal and its derivatives.
+
+Pass them to an estimator's ``callbacks`` parameter. skorch runs its own copy of each
+callback (and ``GridSearchCV`` clones the estimator), so read the recordings back from the
+fitted estimator with :func:`get_snapshots`, not from the object you passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from skorch.callbacks import Callback
+
+from ._training import Derivative
+from .coords import _check_shape, grid_coords
+
+__all__ = ["Snapshots", "get_snapshots"]
+
+
+class Snapshots(Callback):
+    """Record the fitted signal, its gradient and its Laplacian on a grid every few epochs.
+
+    The study's "step 200, 400, ..." figures: how a fit and its derivatives form over
+    training (:func:`sirenkit.plotting.plot_snapshots` draws them). Values are in signal
+    units, per unit of the ``[-1, 1]`` coordinates (as ``predict``, ``predict_gradient``
+    and ``predict_laplacian`` return them); for a :class:`~sirenkit.PoissonSolver` the
+    signal is recorded before its constant (and linear part) is fixed at the end of ``fit``.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Grid to render (e.g. the image's ``(H, W)``; a smaller one keeps it cheap).
+    every : int, default=100
+        Record after epochs ``every``, ``2 * every``, ... (counted over ``warm_start`` fits).
+    derivatives : bool, default=True
+        Also record the gradient and Laplacian (several forward passes' cost each).
+
+    Attributes
+    ----------
+    snapshots_ : list of dict
+        One per recording: ``epoch``; ``signal`` of shape ``shape + (C,)``; with
+        ``derivatives``, ``gradient`` of shape ``shape + (C, d)`` and ``laplacian`` of
+        shape ``shape + (C,)``.
+
+    Examples
+    --------
+    >>> from sirenkit import SirenRegressor, grid_coords
+    >>> from sirenkit.callbacks import Snapshots, get_snapshots
+    >>> coords = grid_coords((16, 16))
+    >>> est = SirenRegressor(hidden_features=16, max_epochs=20,
+    ...                      callbacks=[Snapshots((16, 16), every=10)]).fit(coords, coords)
+    >>> [(s["epoch"], s["laplacian"].shape) for s in get_snapshots(est)]
+    [(10, (16, 16, 2)), (20, (16, 16, 2))]
+    """
+
+    def __init__(self, shape: int | Sequence[int], every: int = 100,
+                 derivatives: bool = True) -> None:
+        self.shape = shape
+        self.every = every
+        self.derivatives = derivatives
+
+    def initialize(self):
+        self.shape_ = _check_shape(self.shape)
+        if isinstance(self.every, bool) or not isinstance(self.every, (int, np.integer)) \
+                or self.every < 1:
+            raise ValueError(f"every must be an int >= 1, got {self.every!r}")
+        self.snapshots_: list[dict] = []
+        self._coords = grid_coords(self.shape_)
+        return self
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs) -> None:
+        if X is not None and X.shape[1] != len(self.shape_):
+            raise ValueError(f"Snapshots shape {self.shape_} is {len(self.shape_)}-D but the "
+                             f"coordinates are {X.shape[1]}-D")
+
+    def on_epoch_end(self, net, **kwargs) -> None:
+        epoch = len(net.history)
+        if epoch % self.every == 0:
+            self.snapshots_.append(self.record(net, epoch))
+
+    def record(self, net, epoch: int) -> dict:
+        """Evaluate ``net`` on the grid (in signal units, see the class docstring)."""
+        scale = getattr(net, "target_scale_", 1.0)
+        center = getattr(net, "target_center_", 0.0)
+        signal = net.predict(self._coords).reshape(len(self._coords), -1)
+        snapshot = {"epoch": epoch,
+                    "signal": self._as_grid(signal * scale + center)}
+        if self.derivatives:
+            for kind in ("gradient", "laplacian"):
+                value = net.predict_derivative(self._coords, Derivative(kind))
+                snapshot[kind] = self._as_grid(value * scale)
+        return snapshot
+
+    def _as_grid(self, values: np.ndarray) -> np.ndarray:
+        return np.asarray(values, np.float64).reshape(self.shape_ + values.shape[1:])
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_coords", None)      # rebuilt from shape: keeps pickles small
+        return state
+
+    def __setstate__(self, state) -> None:
+        self.__dict__.update(state)
+        if "shape_" in state:
+            self._coords = grid_coords(self.shape_)
+
+
+def get_snapshots(estimator) -> list[dict]:
+    """The ``snapshots_`` of the :class:`Snapshots` callback of a fitted estimator.
+
+    Raises
+    ------
+    ValueError
+        If the estimator was not fitted with a :class:`Snapshots` callback.
+    """
+    net = getattr(estimator, "net_", None)
+    for _, callback in getattr(net, "callbacks_", []):
+        if isinstance(callback, Snapshots):
+            return callback.snapshots_
+    raise ValueError(f"{type(estimator).__name__} has no Snapshots recordings: fit it with "
+                     "callbacks=[Snapshots(shape, every=...)]")
