@@ -77,8 +77,9 @@ plt.show()
 # %%
 # What the network draws between the samples
 # -------------------------------------------
-# Each fit rendered on the 2x grid: blurred at a low omega_0, speckled at a high one.
-shown = [OMEGAS[0], min(OMEGAS, key=lambda o: abs(o - auto.omega_0_)), OMEGAS[-1]]
+# Each fit rendered on the 2x grid: blurred at the lowest omega_0, speckled at the highest,
+# and the best of the sweep between samples.
+shown = [OMEGAS[0], best_between, OMEGAS[-1]]
 figure, axes = plt.subplots(1, 4, figsize=(12, 3.4), layout="constrained")
 axes[0].imshow(dense)
 axes[0].set_title("truth (2x grid)")
