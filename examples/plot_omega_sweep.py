@@ -55,12 +55,12 @@ print(f"omega_0 = auto ({auto.omega_0_:.1f}): {auto_scores[0]:6.2f} dB / "
 # PSNR against omega_0
 # --------------------
 # Two different optima. On the fitted grid, PSNR rises with omega_0 (with the noise of
-# single fits) until the band is far above the image's content: a higher band fits more
-# detail in the same epochs. On the denser grid it peaks at a low omega_0 and falls: past the
-# image's own band, the network fills the gaps between samples with oscillations. The
-# report's rule (dashed) aims at the first curve, a fast fit of the given samples; it sits on
-# the high side, where the rendering between samples is poor. To render a fit at a higher
-# resolution, choose omega_0 near the peak of the second curve.
+# single fits) and falls again once the band is far above the image's content. On the
+# denser grid it peaks lower and falls faster: past the image's own band the network fills
+# the gaps between samples with oscillations. The report's rule (dashed) is meant for the
+# first curve; it depends on the sampling density (see :doc:`/omega_rule`) and on this
+# image lands on the high side of both peaks, where the rendering between samples suffers.
+# To render a fit at a higher resolution, take omega_0 near the peak of the second curve.
 best_fit = max(scores, key=lambda o: scores[o][0])
 best_between = max(scores, key=lambda o: scores[o][1])
 print(f"best omega_0 on the fitted grid: {best_fit}; on the 2x grid: {best_between}; "

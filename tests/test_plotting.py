@@ -127,3 +127,12 @@ def test_radial_power_finds_a_plane_wave_frequency():
     wave = np.cos(2 * np.pi * 3 * coords[:, :1])                # 3 cycles per unit along rows
     frequency, power = _radial_power(coords[::-1], wave[::-1])   # any sample order
     assert frequency[np.argmax(power)] == pytest.approx(3.0)
+
+
+def test_snapshots_survive_pickling(fits):
+    import pickle
+
+    siren, _ = fits
+    restored = pickle.loads(pickle.dumps(siren))
+    np.testing.assert_array_equal(get_snapshots(restored)[1]["laplacian"],
+                                  get_snapshots(siren)[1]["laplacian"])
