@@ -101,13 +101,19 @@ METHODS = {"reference": reference_loop, "skorch": skorch_loop,
            "SirenRegressor": estimator_fit}
 
 
-def seconds_per_step(method, coords, pixels, steps: int, device: str, repeats: int) -> float:
-    """Best over repeats of (time of 2 * steps - time of steps) / steps."""
-    best = math.inf
+def seconds_per_step(coords, pixels, steps: int, device: str,
+                     repeats: int) -> dict[str, float]:
+    """Per method, the best over repeats of (time of 2 * steps - time of steps) / steps.
+
+    The methods take turns within each repeat, so a machine that slows down for a while
+    (other tenants, clock changes) slows all of them alike.
+    """
+    best = dict.fromkeys(METHODS, math.inf)
     for _ in range(repeats):
-        short = method(coords, pixels, steps, device)
-        long = method(coords, pixels, 2 * steps, device)
-        best = min(best, (long - short) / steps)
+        for name, method in METHODS.items():
+            short = method(coords, pixels, steps, device)
+            long = method(coords, pixels, 2 * steps, device)
+            best[name] = min(best[name], (long - short) / steps)
     return best
 
 
@@ -169,8 +175,7 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         coords, pixels = _data(size, args.device)
         steps = max(5, args.steps * (256 // size) ** 2 // 4) if size < 256 else args.steps
-        timings = {m: seconds_per_step(f, coords, pixels, steps, args.device, args.repeats)
-                   for m, f in METHODS.items()}
+        timings = seconds_per_step(coords, pixels, steps, args.device, args.repeats)
         print(f"{size:5d} | " + " | ".join(f"{t:14.5f}" for t in timings.values())
               + f" | {timings['skorch'] / timings['reference']:10.3f}"
               + f" | {timings['SirenRegressor'] / timings['reference']:10.3f}", flush=True)

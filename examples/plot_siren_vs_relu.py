@@ -64,7 +64,8 @@ plt.show()
 # %%
 # How the fit forms
 # -----------------
-# The SIREN's snapshots over training: the coarse image comes first, the detail (visible in
-# the gradient and, most of all, in the Laplacian) fills in later.
+# The SIREN's snapshots over training: the image is there after a fifth of the epochs;
+# what goes on improving is the detail, which shows in the derivatives more than in the
+# pixels (the Laplacian's fine structure fills in from snapshot to snapshot).
 plot_snapshots(siren)
 plt.show()
