@@ -10,8 +10,8 @@ Three ways to train it, measured in this run on this machine, same seed:
 * ``SirenRegressor``: ``SirenRegressor(lr=1e-4, lr_schedule=None).fit``, everything a user
   gets (input validation, target scaling, the per-epoch PSNR record).
 
-Seconds per step are the difference between a long and a short run divided by the
-difference in steps, so set-up costs cancel; each is the best of ``--repeats`` runs.
+Seconds per step: the median step time of a run (after warm-up steps, so set-up costs do
+not count), the best of ``--repeats`` runs, the methods taking turns.
 ``--quality`` also times the epochs to 30 and 40 dB on the largest image: the reference
 loop against the default recipe (``SirenRegressor()``: lr 1e-3 with a plateau schedule).
 
@@ -56,10 +56,26 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def reference_loop(coords, pixels, steps: int, device: str, on_step=None) -> float:
-    """The tutorial's loop; returns its seconds."""
+class _EpochClock(Callback):
+    """Seconds since the start of training at the end of each epoch."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        self.device = device
+
+    def on_train_begin(self, net, **kwargs):
+        _sync(self.device)
+        self.start_, self.times_ = time.perf_counter(), []
+
+    def on_epoch_end(self, net, **kwargs):
+        _sync(self.device)
+        self.times_.append(time.perf_counter() - self.start_)
+
+
+def reference_loop(coords, pixels, steps: int, device: str, on_step=None) -> list[float]:
+    """The tutorial's loop; returns the time at the end of each step."""
     model = _module(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    times = []
     _sync(device)
     start = time.perf_counter()
     for step in range(steps):
@@ -69,80 +85,61 @@ def reference_loop(coords, pixels, steps: int, device: str, on_step=None) -> flo
         optimizer.step()
         if on_step is not None:
             on_step(step, loss)
-    _sync(device)
-    return time.perf_counter() - start
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return times
 
 
-def skorch_loop(coords, pixels, steps: int, device: str) -> float:
+def skorch_loop(coords, pixels, steps: int, device: str) -> list[float]:
     net = INRNet(_module(device), criterion=torch.nn.MSELoss, optimizer=torch.optim.Adam,
                  lr=LR, max_epochs=steps, batch_size=-1, iterator_train=CoordinateBatches,
                  iterator_valid=CoordinateBatches, train_split=None, device=device,
-                 callbacks__epoch_timer=None, callbacks__print_log=None,
-                 callbacks__valid_loss=None, verbose=0).initialize()
-    _sync(device)
-    start = time.perf_counter()
+                 callbacks=[("clock", _EpochClock(device))], callbacks__epoch_timer=None,
+                 callbacks__print_log=None, callbacks__valid_loss=None, verbose=0)
     net.fit(coords, pixels)
-    _sync(device)
-    return time.perf_counter() - start
+    return dict(net.callbacks_)["clock"].times_
 
 
-def estimator_fit(coords, pixels, steps: int, device: str) -> float:
+def estimator_fit(coords, pixels, steps: int, device: str) -> list[float]:
     X, y = coords.cpu().numpy(), (pixels.cpu().numpy() + 1) / 2
     est = SirenRegressor(hidden_features=WIDTH, hidden_layers=LAYERS, omega_0=OMEGA, lr=LR,
-                         lr_schedule=None, max_epochs=steps, device=device, random_state=0)
-    _sync(device)
-    start = time.perf_counter()
+                         lr_schedule=None, max_epochs=steps, device=device, random_state=0,
+                         callbacks=[("clock", _EpochClock(device))])
     est.fit(X, y)
-    _sync(device)
-    return time.perf_counter() - start
+    return dict(est.net_.callbacks_)["clock"].times_
 
 
 METHODS = {"reference": reference_loop, "skorch": skorch_loop,
            "SirenRegressor": estimator_fit}
+WARMUP_STEPS = 2
 
 
 def seconds_per_step(coords, pixels, steps: int, device: str,
                      repeats: int) -> dict[str, float]:
-    """Per method, the best over repeats of (time of 2 * steps - time of steps) / steps.
+    """Per method, the best over repeats of the median step time (after warm-up steps).
 
     The methods take turns within each repeat, so a machine that slows down for a while
-    (other tenants, clock changes) slows all of them alike.
+    (other tenants, clock changes) slows all of them alike; the median ignores single slow
+    steps.
     """
     best = dict.fromkeys(METHODS, math.inf)
     for _ in range(repeats):
         for name, method in METHODS.items():
-            short = method(coords, pixels, steps, device)
-            long = method(coords, pixels, 2 * steps, device)
-            best[name] = min(best[name], (long - short) / steps)
+            steps_times = np.diff(method(coords, pixels, steps + WARMUP_STEPS, device))
+            best[name] = min(best[name], float(np.median(steps_times[WARMUP_STEPS - 1:])))
     return best
-
-
-class _EpochClock(Callback):
-    """Seconds since the start of training at the end of each epoch."""
-
-    def on_train_begin(self, net, **kwargs):
-        self.start_, self.times_ = time.perf_counter(), []
-
-    def on_epoch_end(self, net, **kwargs):
-        self.times_.append(time.perf_counter() - self.start_)
 
 
 def time_to_quality(size: int, device: str, epochs: int, targets=(30.0, 40.0)) -> None:
     coords, pixels = _data(size, device)
     # PSNR of the [0, 1] image from the MSE of the [-1, 1] targets: 10 log10(4 / mse).
     curves = {}
-    psnrs, times = [], []
-    start = time.perf_counter()
-
-    def record(step, loss):
-        psnrs.append(10 * math.log10(4 / max(loss.item(), 1e-20)))
-        times.append(time.perf_counter() - start)
-
-    reference_loop(coords, pixels, epochs, device, on_step=record)
+    psnrs: list[float] = []
+    times = reference_loop(coords, pixels, epochs, device, on_step=lambda step, loss:
+                           psnrs.append(10 * math.log10(4 / max(loss.item(), 1e-20))))
     curves["reference (lr 1e-4)"] = (psnrs, times)
-    clock = _EpochClock()
     est = SirenRegressor(max_epochs=epochs, device=device, random_state=0,
-                         callbacks=[("clock", clock)])
+                         callbacks=[("clock", _EpochClock(device))])
     est.fit(coords.cpu().numpy(), (pixels.cpu().numpy() + 1) / 2)
     clock = dict(est.net_.callbacks_)["clock"]
     curves["SirenRegressor() default"] = (list(est.history_[:, "train_psnr"]), clock.times_)
@@ -174,7 +171,7 @@ def main() -> None:
           + " | skorch/ref | estimator/ref   (s/step)")
     for size in (int(s) for s in args.sizes.split(",")):
         coords, pixels = _data(size, args.device)
-        steps = max(5, args.steps * (256 // size) ** 2 // 4) if size < 256 else args.steps
+        steps = args.steps * max(1, (256 // size) ** 2 // 4)
         timings = seconds_per_step(coords, pixels, steps, args.device, args.repeats)
         print(f"{size:5d} | " + " | ".join(f"{t:14.5f}" for t in timings.values())
               + f" | {timings['skorch'] / timings['reference']:10.3f}"
