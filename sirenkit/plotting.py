@@ -102,8 +102,8 @@ def _show_signal(ax, image: np.ndarray, title: str) -> None:
 
 
 def _show_gradient(ax, gradient: np.ndarray, title: str) -> None:
-    """Magnitude of an ``(H, W, C, 2)`` gradient (over directions and channels)."""
-    magnitude = np.sqrt(np.sum(gradient**2, axis=(-1, -2)))
+    """Magnitude of an ``(H, W, ...)`` gradient: over every direction and channel."""
+    magnitude = np.sqrt(np.sum(gradient.reshape(gradient.shape[:2] + (-1,)) ** 2, axis=-1))
     ax.imshow(magnitude, cmap="magma", vmin=0, vmax=np.percentile(magnitude, 99.5) or None)
     _tidy(ax, title)
 
@@ -155,15 +155,11 @@ def plot_derivatives(estimators, shape: int | Sequence[int], image: np.ndarray |
     rows = []
     if image is not None:
         image = np.asarray(image, np.float64).reshape(np.shape(image)[:2] + (-1,))
-        gradient = image_gradient(image)
-        rows.append(("ground truth", image,
-                     gradient.reshape(gradient.shape[:2] + (2, -1)).swapaxes(-1, -2),
-                     image_laplacian(image)))
+        rows.append(("ground truth", image, image_gradient(image), image_laplacian(image)))
     coords = grid_coords(shape)
     for label, estimator in estimators.items():
-        gradient = estimator.predict_gradient(coords)
         rows.append((label, _as_image(estimator.predict(coords), shape),
-                     gradient.reshape(shape + (-1, 2)),
+                     _as_image(estimator.predict_gradient(coords), shape),
                      _as_image(estimator.predict_laplacian(coords), shape)))
     figure, axes = _axes(axes, 3 * len(rows), ncols=3)
     for row, (label, signal, gradient, laplacian) in enumerate(rows):
