@@ -2,13 +2,19 @@
 
 The reference is the loop of the original SIREN tutorial: the same ``Siren`` module (3
 hidden layers of 256, omega_0 30), Adam at lr 1e-4, full batch, MSE, nothing else per step.
-Three ways to train it, measured in this run on this machine, same seed:
+Ways to train it, measured in this run on this machine, same seed:
 
-* ``reference``: the plain loop;
+* ``reference``: the plain loop, glibc's default allocator settings;
+* ``ref+heap``: the plain loop under sirenkit's CPU heap reuse (``reuse_cpu_memory``);
 * ``skorch``: the same module and data through sirenkit's skorch net (``INRNet`` with its
-  whole-tensor batches), no callbacks: skorch's own overhead;
-* ``SirenRegressor``: ``SirenRegressor(lr=1e-4, lr_schedule=None).fit``, everything a user
-  gets (input validation, target scaling, the per-epoch PSNR record).
+  whole-tensor batches), no callbacks, under the same heap reuse: skorch's own overhead
+  is ``skorch / ref+heap``;
+* ``estimator``: ``SirenRegressor(lr=1e-4, lr_schedule=None).fit``, everything a user
+  gets (input validation, target scaling, the per-epoch PSNR record, heap reuse on the
+  CPU);
+* ``est-noheap``: the same with ``reuse_cpu_memory=False``, like for like with
+  ``reference``;
+* ``compiled``: the estimator with ``compile=True`` (the compile step is a warm-up step).
 
 Seconds per step: the median step time of a run (after warm-up steps, so set-up costs do
 not count), the best of ``--repeats`` runs, the methods taking turns.
@@ -24,12 +30,14 @@ import argparse
 import math
 import platform
 import time
+from functools import partial
 
 import numpy as np
 import torch
 from skorch.callbacks import Callback
 
 from sirenkit import SirenRegressor, image_to_samples
+from sirenkit._runtime import cpu_heap_reuse
 from sirenkit._training import CoordinateBatches, INRNet
 from sirenkit.io import load_sample_image
 from sirenkit.nn import Siren
@@ -90,7 +98,17 @@ def reference_loop(coords, pixels, steps: int, device: str, on_step=None) -> lis
     return times
 
 
+def heap_reference_loop(coords, pixels, steps: int, device: str) -> list[float]:
+    with cpu_heap_reuse(device == "cpu"):
+        return reference_loop(coords, pixels, steps, device)
+
+
 def skorch_loop(coords, pixels, steps: int, device: str) -> list[float]:
+    with cpu_heap_reuse(device == "cpu"):
+        return _skorch_loop(coords, pixels, steps, device)
+
+
+def _skorch_loop(coords, pixels, steps: int, device: str) -> list[float]:
     net = INRNet(_module(device), criterion=torch.nn.MSELoss, optimizer=torch.optim.Adam,
                  lr=LR, max_epochs=steps, batch_size=-1, iterator_train=CoordinateBatches,
                  iterator_valid=CoordinateBatches, train_split=None, device=device,
@@ -100,17 +118,28 @@ def skorch_loop(coords, pixels, steps: int, device: str) -> list[float]:
     return dict(net.callbacks_)["clock"].times_
 
 
-def estimator_fit(coords, pixels, steps: int, device: str) -> list[float]:
+def estimator_fit(coords, pixels, steps: int, device: str, **params) -> list[float]:
     X, y = coords.cpu().numpy(), (pixels.cpu().numpy() + 1) / 2
     est = SirenRegressor(hidden_features=WIDTH, hidden_layers=LAYERS, omega_0=OMEGA, lr=LR,
                          lr_schedule=None, max_epochs=steps, device=device, random_state=0,
-                         callbacks=[("clock", _EpochClock(device))])
+                         callbacks=[("clock", _EpochClock(device))], **params)
     est.fit(X, y)
     return dict(est.net_.callbacks_)["clock"].times_
 
 
-METHODS = {"reference": reference_loop, "skorch": skorch_loop,
-           "SirenRegressor": estimator_fit}
+METHODS = {
+    "reference": reference_loop,
+    "ref+heap": heap_reference_loop,
+    "skorch": skorch_loop,
+    "estimator": estimator_fit,
+    "est-noheap": partial(estimator_fit, reuse_cpu_memory=False),
+    "compiled": partial(estimator_fit, compile=True),
+}
+#: The printed ratios: (numerator, denominator).
+RATIOS = {"skorch/ref+heap": ("skorch", "ref+heap"),
+          "est/ref": ("estimator", "reference"),
+          "est-noheap/ref": ("est-noheap", "reference"),
+          "compiled/ref": ("compiled", "reference")}
 WARMUP_STEPS = 2
 
 
@@ -167,15 +196,17 @@ def main() -> None:
     print(f"torch {torch.__version__}, device {args.device} ({name}), "
           f"{torch.get_num_threads()} CPU threads, Siren {LAYERS}x{WIDTH}, omega_0 {OMEGA}, "
           f"Adam {LR}, full batch, best of {args.repeats}")
-    print(f"{'side':>5s} | " + " | ".join(f"{m:>14s}" for m in METHODS)
-          + " | skorch/ref | estimator/ref   (s/step)")
+    print("seconds per step, then ratios")
+    print(f"{'side':>5s} | " + " | ".join(f"{m:>10s}" for m in METHODS) + " | "
+          + " | ".join(RATIOS))
     for size in (int(s) for s in args.sizes.split(",")):
         coords, pixels = _data(size, args.device)
         steps = args.steps * max(1, (256 // size) ** 2 // 4)
         timings = seconds_per_step(coords, pixels, steps, args.device, args.repeats)
-        print(f"{size:5d} | " + " | ".join(f"{t:14.5f}" for t in timings.values())
-              + f" | {timings['skorch'] / timings['reference']:10.3f}"
-              + f" | {timings['SirenRegressor'] / timings['reference']:10.3f}", flush=True)
+        ratios = [timings[a] / timings[b] for a, b in RATIOS.values()]
+        print(f"{size:5d} | " + " | ".join(f"{t:10.4f}" for t in timings.values()) + " | "
+              + " | ".join(f"{r:{len(name)}.3f}" for r, name in zip(ratios, RATIOS)),
+              flush=True)
     if args.quality:
         time_to_quality(max(int(s) for s in args.sizes.split(",")), args.device,
                         args.quality_epochs)

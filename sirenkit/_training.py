@@ -79,21 +79,33 @@ class INRNet(NeuralNetRegressor):
     ----------
     target_operator : Operator or None, default=None
         See :data:`Operator`; None trains on the output itself.
+    autocast_dtype : torch.dtype or None, default=None
+        Run the module's forward pass under ``torch.autocast`` with this dtype (mixed
+        precision); its output is returned in float32. Not applied to operators:
+        derivatives are taken in float32.
     """
 
-    def __init__(self, module, *args, target_operator: Operator | None = None, **kwargs):
+    def __init__(self, module, *args, target_operator: Operator | None = None,
+                 autocast_dtype: torch.dtype | None = None, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.target_operator = target_operator
+        self.autocast_dtype = autocast_dtype
 
     def infer(self, x, **fit_params):
         coords = to_tensor(x, device=self.device)
         operator = getattr(self, "derivative_", None)
         if operator is None and self.module_.training:
             operator = self.target_operator
-        if operator is None:
+        if operator is not None:
+            return operator(self.module_, coords)
+        if self.autocast_dtype is None:
             output = self.module_(coords, **fit_params)
-            return output, output
-        return operator(self.module_, coords)
+        else:
+            device_type = torch.device(self.device).type
+            with torch.autocast(device_type, dtype=self.autocast_dtype):
+                output = self.module_(coords, **fit_params)
+            output = output.float()
+        return output, output
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return super().get_loss(y_pred[1], y_true, X=X, training=training)

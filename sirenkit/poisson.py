@@ -60,7 +60,9 @@ class PoissonSolver(SirenRegressor):
                  coord_range: tuple[float, float] | None = (-1.0, 1.0),
                  predict_batch_size: int = 65536, callbacks: list | None = None,
                  checkpoint_dir: str | None = None, warm_start: bool = False,
-                 device: str = "auto", random_state=None, verbose: int = 0) -> None:
+                 device: str = "auto", compile: bool = False,
+                 precision: str = "float32", reuse_cpu_memory: bool = True,
+                 random_state=None, verbose: int = 0) -> None:
         self.target = target
         self.operator = operator
         self.signal_mean = signal_mean
@@ -76,7 +78,8 @@ class PoissonSolver(SirenRegressor):
             weight_decay=weight_decay, loss=loss, data_range=data_range,
             coord_range=coord_range, predict_batch_size=predict_batch_size,
             callbacks=callbacks, checkpoint_dir=checkpoint_dir, warm_start=warm_start,
-            device=device, random_state=random_state, verbose=verbose)
+            device=device, compile=compile, precision=precision,
+            reuse_cpu_memory=reuse_cpu_memory, random_state=random_state, verbose=verbose)
 
     # -- targets --------------------------------------------------------------------------
     def _fit_targets(self, X: np.ndarray, y: np.ndarray) -> None:

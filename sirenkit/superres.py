@@ -153,7 +153,9 @@ class SirenSuperResolver(SirenRegressor):
                  coord_range: tuple[float, float] | None = (-1.0, 1.0),
                  predict_batch_size: int = 65536, callbacks: list | None = None,
                  checkpoint_dir: str | None = None, device: str = "auto",
-                 random_state=None, verbose: int = 0) -> None:
+                 compile: bool = False, precision: str = "float32",
+                 reuse_cpu_memory: bool = True, random_state=None,
+                 verbose: int = 0) -> None:
         self.scale = scale
         self.degradation = degradation
         self.residual = residual
@@ -177,6 +179,9 @@ class SirenSuperResolver(SirenRegressor):
         self.callbacks = callbacks
         self.checkpoint_dir = checkpoint_dir
         self.device = device
+        self.compile = compile
+        self.precision = precision
+        self.reuse_cpu_memory = reuse_cpu_memory
         self.random_state = random_state
         self.verbose = verbose
 
