@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from derivatives import seconds_per_step  # benchmarks/ is on the path of a script
 
 from sirenkit import PoissonSolver, grid_coords, image_to_samples, samples_to_image
 from sirenkit.io import load_image
@@ -137,20 +138,6 @@ def main() -> None:
         print_step_costs(image.shape, settings, device)
 
 
-def _seconds_per_step(operator, net: torch.nn.Module, coords: torch.Tensor, device: str,
-                      repeats: int = 2) -> float:
-    def run() -> None:
-        operator(net, coords)[1].square().mean().backward()
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-
-    run()                                               # warm-up (allocations, kernels)
-    start = time.perf_counter()
-    for _ in range(repeats):
-        run()
-    return (time.perf_counter() - start) / repeats
-
-
 def print_step_costs(shape: tuple[int, ...], settings: dict, device: str) -> None:
     """Seconds per training step (forward, loss, backward) of each derivative method."""
     torch.manual_seed(0)
@@ -164,7 +151,7 @@ def print_step_costs(shape: tuple[int, ...], settings: dict, device: str) -> Non
         # The training operators PoissonSolver uses, the last one forced to reverse mode.
         operators = (GridTarget(kind, shape[:2]), ExactTarget(kind, training=True),
                      ExactTarget(kind, training=True, method="reverse"))
-        seconds = [_seconds_per_step(operator, net, coords, device) for operator in operators]
+        seconds = [seconds_per_step(operator, net, coords, device) for operator in operators]
         numerical, forward, reverse = seconds
         print(f"{kind:9s} | {numerical:9.4f} | {forward:9.4f} ({forward / numerical:4.1f}x)"
               f"      | {reverse:9.4f} ({reverse / numerical:4.1f}x)", flush=True)

@@ -16,6 +16,11 @@ Ways to train it, measured in this run on this machine, same seed:
   ``reference``;
 * ``compiled``: the estimator with ``compile=True`` (the compile step is a warm-up step).
 
+Heap reuse leaves the process changed after it ends (glibc keeps the address space it grew
+and stops adapting its mmap threshold), so the glibc-default methods are only pristine in
+a process where no heap-reuse method ran: compare ``est-noheap`` with ``reference`` in a
+run of ``--methods reference,est-noheap``.
+
 Seconds per step: the median step time of a run (after warm-up steps, so set-up costs do
 not count), the best of ``--repeats`` runs, the methods taking turns.
 ``--quality`` also times the epochs to 30 and 40 dB on the largest image: the reference
@@ -143,18 +148,18 @@ RATIOS = {"skorch/ref+heap": ("skorch", "ref+heap"),
 WARMUP_STEPS = 2
 
 
-def seconds_per_step(coords, pixels, steps: int, device: str,
-                     repeats: int) -> dict[str, float]:
+def seconds_per_step(coords, pixels, steps: int, device: str, repeats: int,
+                     methods: list[str]) -> dict[str, float]:
     """Per method, the best over repeats of the median step time (after warm-up steps).
 
     The methods take turns within each repeat, so a machine that slows down for a while
     (other tenants, clock changes) slows all of them alike; the median ignores single slow
     steps.
     """
-    best = dict.fromkeys(METHODS, math.inf)
+    best = dict.fromkeys(methods, math.inf)
     for _ in range(repeats):
-        for name, method in METHODS.items():
-            steps_times = np.diff(method(coords, pixels, steps + WARMUP_STEPS, device))
+        for name in methods:
+            steps_times = np.diff(METHODS[name](coords, pixels, steps + WARMUP_STEPS, device))
             best[name] = min(best[name], float(np.median(steps_times[WARMUP_STEPS - 1:])))
     return best
 
@@ -187,6 +192,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="64,128,256")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--quality-epochs", type=int, default=1000)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -197,16 +203,17 @@ def main() -> None:
           f"{torch.get_num_threads()} CPU threads, Siren {LAYERS}x{WIDTH}, omega_0 {OMEGA}, "
           f"Adam {LR}, full batch, best of {args.repeats}")
     print("seconds per step, then ratios")
-    print(f"{'side':>5s} | " + " | ".join(f"{m:>10s}" for m in METHODS) + " | "
-          + " | ".join(RATIOS))
+    methods = args.methods.split(",")
+    ratios = {name: pair for name, pair in RATIOS.items() if set(pair) <= set(methods)}
+    print(f"{'side':>5s} | " + " | ".join(f"{m:>10s}" for m in methods) + " | "
+          + " | ".join(ratios))
     for size in (int(s) for s in args.sizes.split(",")):
         coords, pixels = _data(size, args.device)
         steps = args.steps * max(1, (256 // size) ** 2 // 4)
-        timings = seconds_per_step(coords, pixels, steps, args.device, args.repeats)
-        ratios = [timings[a] / timings[b] for a, b in RATIOS.values()]
+        timings = seconds_per_step(coords, pixels, steps, args.device, args.repeats, methods)
         print(f"{size:5d} | " + " | ".join(f"{t:10.4f}" for t in timings.values()) + " | "
-              + " | ".join(f"{r:{len(name)}.3f}" for r, name in zip(ratios, RATIOS)),
-              flush=True)
+              + " | ".join(f"{timings[a] / timings[b]:{len(name)}.3f}"
+                           for name, (a, b) in ratios.items()), flush=True)
     if args.quality:
         time_to_quality(max(int(s) for s in args.sizes.split(",")), args.device,
                         args.quality_epochs)

@@ -5,8 +5,9 @@
   step on a 256x256 image allocates dozens of 64 MiB activations, so each step pays the
   kernel for mapping and zeroing about 2 GB of new pages: on 2 cores a third of the
   time was system time. Turning ``mmap`` off and trimming off keeps freed blocks in the
-  heap for the next step (1.5-1.9x faster steps, see docs/benchmarks.md), at the price
-  of a higher peak (freed blocks are not merged as well). The heap is trimmed back on exit.
+  heap for the next step (about 2x faster steps at 256x256 on 2 cores, see
+  docs/benchmarks.md), at the price of a 1.7-2.0x higher peak (freed blocks between live
+  ones are not merged). The heap is trimmed back on exit.
 * **TF32 matmuls on CUDA** (``precision="tf32"``), through torch's float32 matmul precision.
 
 Both are process-wide: nested or concurrent fits (threads) share one reference count,

@@ -94,9 +94,10 @@ _COMMON_PARAMS_DOC = """
         Compile the network with ``torch.compile`` (through skorch's ``compile``). The
         first step then takes seconds to compile (cached for later fits of the same
         shapes); later steps run faster where the backend fuses the sine layers (CPU,
-        256x256 image, 3x256: 1.3-1.5x). If compiling fails in the first epoch (no C++
-        compiler, an unsupported Python, a second-derivative loss), the fit warns and
-        trains without it from the same initialisation.
+        3x256, 64x64 to 256x256 images: steps 1.0-1.25x faster than without it, see
+        docs/benchmarks.md). If compiling fails in the first epoch (no C++ compiler, an
+        unsupported Python, a second-derivative loss), the fit warns and trains without
+        it from the same initialisation.
     precision : {"float32", "tf32", "bfloat16"}, default="float32"
         Arithmetic of the training and inference passes. ``"tf32"``: float32 matmuls may
         use TF32 tensor cores on CUDA (``torch.set_float32_matmul_precision("high")``
@@ -108,9 +109,10 @@ _COMMON_PARAMS_DOC = """
         of second-derivative losses without loss scaling.
     reuse_cpu_memory : bool, default=True
         On Linux with glibc and the CPU device, keep freed memory in the process heap
-        while fitting and predicting instead of unmapping every large activation (1.5-1.9x
-        faster full-batch steps on a 256x256 image; the peak resident memory is higher,
-        about 1.6x there). The heap is trimmed back when ``fit`` or ``predict`` returns.
+        while fitting and predicting instead of unmapping every large activation (on 2
+        cores, full-batch steps on a 256x256 image ran in half the plain PyTorch loop's
+        time; the peak resident memory was 1.7-2.0x higher there: set False when memory
+        is tight). The heap is trimmed back when ``fit`` or ``predict`` returns.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation and the mini-batch order; an int makes a CPU fit
         reproducible.
