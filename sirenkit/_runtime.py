@@ -1,11 +1,11 @@
 """Process-wide settings a fit or predict runs under, set on entry and restored on exit.
 
-* **CPU heap reuse** (``reuse_cpu_memory``): glibc's ``malloc`` serves every block over
-  32 MiB with a fresh ``mmap`` and returns it with ``munmap`` when freed. A full-batch
-  step on a 256x256 image allocates dozens of 64 MiB activations, so each step pays the
-  kernel for mapping and zeroing about 2 GB of new pages: on 2 cores a third of the
-  time was system time. Turning ``mmap`` off and trimming off keeps freed blocks in the
-  heap for the next step (about 2x faster steps at 256x256 on 2 cores, see
+* **CPU heap reuse** (``reuse_cpu_memory``, while training): glibc's ``malloc`` serves
+  every block over 32 MiB with a fresh ``mmap`` and returns it with ``munmap`` when
+  freed. A full-batch step on a 256x256 image allocates dozens of 64 MiB activations, so
+  each step pays the kernel for mapping and zeroing about 2 GB of new pages: on 2 cores a
+  third of the time was system time. Turning ``mmap`` off and trimming off keeps freed
+  blocks in the heap for the next step (about 2x faster steps at 256x256 on 2 cores, see
   docs/benchmarks.md), at the price of a 1.7-2.0x higher peak (freed blocks between live
   ones are not merged). The heap is trimmed back on exit.
 * **TF32 matmuls on CUDA** (``precision="tf32"``), through torch's float32 matmul precision.

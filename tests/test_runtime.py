@@ -72,10 +72,15 @@ def test_fit_runs_under_heap_reuse_only_when_asked():
     coords = grid_coords((8, 8))
     for reuse, expected in ((False, 1), (True, 0)):
         seen.clear()
-        ProbeRegressor(max_epochs=2, device="cpu", reuse_cpu_memory=reuse).fit(
+        est = ProbeRegressor(max_epochs=2, device="cpu", reuse_cpu_memory=reuse).fit(
             coords, coords[:, 0])
         assert seen and set(seen) == {expected}
     assert _mmapped_blocks_for(4096 * MiB) == 1
+    # Not while predicting: a heap that never unmaps would grow with the grid there.
+    seen.clear()
+    est.net_.module_.size = 5120 * MiB
+    est.predict(coords)
+    assert seen == [1]
 
 
 def test_tf32_is_set_on_cuda_passes_and_restored():
