@@ -323,7 +323,8 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with self._runtime():
             self._build_and_train(X, y, seed)
-            self._after_fit(X)
+        # Outside the training settings: it predicts, and predict sets its own.
+        self._after_fit(X)
         return self
 
     def _build_and_train(self, X: np.ndarray, y: np.ndarray, seed: int) -> None:
@@ -372,7 +373,7 @@ class _INRRegressor(RegressorMixin, BaseEstimator):
         self.net_.max_epochs = self.max_epochs
         with self._runtime():
             self.net_.partial_fit(*self._to_tensors(*self._training_data(X, y)))
-            self._after_fit(X)
+        self._after_fit(X)
         return self
 
     # -- hooks for what the network is trained on ----------------------------------------

@@ -13,7 +13,13 @@ from torch import nn
 from . import operators
 from .coords import grid_coords, image_to_samples, infer_grid_shape, samples_to_grid
 from .omega import omega_from_laplacian
-from .regressors import SirenRegressor, _check_choice, _check_positive_float, _docstring
+from .regressors import (
+    SirenRegressor,
+    _check_bool,
+    _check_choice,
+    _check_positive_float,
+    _docstring,
+)
 from .resample import _check_image, bicubic_upscale, resize_grid, scaled_shape
 
 __all__ = ["SirenSuperResolver", "ForwardModel", "SobelMSELoss", "schedule_stages"]
@@ -216,8 +222,7 @@ class SirenSuperResolver(SirenRegressor):
         _check_choice("degradation", self.degradation, DEGRADATIONS)
         _check_choice("schedule", self.schedule, SCHEDULES)
         _check_positive_float("gradient_weight", self.gradient_weight, allow_zero=True)
-        if not isinstance(self.residual, (bool, np.bool_)):
-            raise TypeError(f"residual must be True or False, got {self.residual!r}")
+        _check_bool("residual", self.residual)
         if self.residual and self.degradation is None:
             raise ValueError("residual=True needs degradation='bicubic': bicubic "
                              "interpolation reproduces the LR pixels, so the residual on "
