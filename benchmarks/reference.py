@@ -109,17 +109,13 @@ def heap_reference_loop(coords, pixels, steps: int, device: str) -> list[float]:
 
 
 def skorch_loop(coords, pixels, steps: int, device: str) -> list[float]:
-    with cpu_heap_reuse(device == "cpu"):
-        return _skorch_loop(coords, pixels, steps, device)
-
-
-def _skorch_loop(coords, pixels, steps: int, device: str) -> list[float]:
     net = INRNet(_module(device), criterion=torch.nn.MSELoss, optimizer=torch.optim.Adam,
                  lr=LR, max_epochs=steps, batch_size=-1, iterator_train=CoordinateBatches,
                  iterator_valid=CoordinateBatches, train_split=None, device=device,
                  callbacks=[("clock", _EpochClock(device))], callbacks__epoch_timer=None,
                  callbacks__print_log=None, callbacks__valid_loss=None, verbose=0)
-    net.fit(coords, pixels)
+    with cpu_heap_reuse(device == "cpu"):
+        net.fit(coords, pixels)
     return dict(net.callbacks_)["clock"].times_
 
 
