@@ -29,12 +29,12 @@ from sirenkit.metrics import psnr
 from sirenkit.operators import image_gradient, image_laplacian
 from sirenkit.resample import bicubic_downscale
 
-FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"     # the CI docs build: smaller
+FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"  # the CI docs build: smaller
 SIZE, EPOCHS = (32, 150) if FAST else (64, 300)
 
 image = bicubic_downscale(load_sample_image(), 256 / SIZE)
 coords, pixels = image_to_samples(image)
-mean = pixels.mean(axis=0)      # the one number a gradient cannot give: assumed known
+mean = pixels.mean(axis=0)  # the one number a gradient cannot give: assumed known
 
 # %%
 # Four solvers
@@ -42,15 +42,26 @@ mean = pixels.mean(axis=0)      # the one number a gradient cannot give: assumed
 # Targets in the units of the ``[-1, 1]`` coordinates (no hand-tuned factors).
 _, gradient = image_to_samples(image_gradient(image))
 _, laplacian = image_to_samples(image_laplacian(image))
-common = dict(hidden_features=128, hidden_layers=3, max_epochs=EPOCHS, signal_mean=mean,
-              random_state=0)
+common = dict(
+    hidden_features=128, hidden_layers=3, max_epochs=EPOCHS, signal_mean=mean, random_state=0
+)
 runs = {
-    "gradient, autograd": (PoissonSolver("gradient", "autograd", **common), gradient),
-    "gradient, numerical": (PoissonSolver("gradient", "numerical", **common), gradient),
+    "gradient, autograd": (
+        PoissonSolver(target="gradient", operator="autograd", **common),
+        gradient,
+    ),
+    "gradient, numerical": (
+        PoissonSolver(target="gradient", operator="numerical", **common),
+        gradient,
+    ),
     "gradient, numerical, multiscale": (
-        PoissonSolver("gradient", "numerical", loss="multiscale", **common), gradient),
+        PoissonSolver(target="gradient", operator="numerical", loss="multiscale", **common),
+        gradient,
+    ),
     "Laplacian, numerical, multiscale": (
-        PoissonSolver("laplacian", "numerical", loss="multiscale", **common), laplacian),
+        PoissonSolver(target="laplacian", operator="numerical", loss="multiscale", **common),
+        laplacian,
+    ),
 }
 recovered = {}
 for name, (solver, target) in runs.items():
@@ -66,8 +77,9 @@ for name, (solver, target) in runs.items():
 # sample points while the values in between drift. With an exact derivative as the target
 # (the analytic tests), autograd is the exact operator. The Laplacian leaves more freedom
 # than the gradient (a harmonic function can be added), which shows as smooth colour drifts.
-figure, axes = plt.subplots(1, len(runs) + 1, figsize=(3 * (len(runs) + 1), 3.4),
-                            layout="constrained")
+figure, axes = plt.subplots(
+    1, len(runs) + 1, figsize=(3 * (len(runs) + 1), 3.4), layout="constrained"
+)
 axes[0].imshow(image)
 axes[0].set_title("image")
 for ax, (name, values) in zip(axes[1:], recovered.items()):

@@ -3,6 +3,7 @@
 >>> from sirenkit import SirenRegressor, grid_coords
 """
 
+from ._base import CoordinateRangeWarning
 from .coords import (
     audio_to_samples,
     grid_coords,
@@ -26,6 +27,7 @@ __all__ = [
     "ReluMLPRegressor",
     "PoissonSolver",
     "SirenSuperResolver",
+    "CoordinateRangeWarning",
     "FullSampleSplit",
     "grid_coords",
     "infer_grid_shape",

@@ -24,6 +24,9 @@ __all__ = ["CoordinateBatches", "Derivative", "EpochProgressBar", "INRNet", "Sig
 #: ``operator(module, coords) -> (output, derived)``: runs the module on the coordinates and
 #: derives from its output what the training targets are samples of (e.g. its gradient).
 Operator = Callable[[torch.nn.Module, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+#: Derivatives take several times a forward pass's memory: operators run in chunks this
+#: many times smaller than ``predict_batch_size``.
+OPERATOR_BATCH_DIVISOR = 8
 
 
 class Derivative:
@@ -72,8 +75,8 @@ class INRNet(NeuralNetRegressor):
     ``infer`` returns ``(output, derived)``: the module's output and what the training
     targets are samples of, ``target_operator(module, coords)`` while training (e.g. the
     gradient of the output for a Poisson problem), else the output itself. skorch's
-    ``predict`` keeps the first item. ``predict_derivative`` evaluates an operator chunk by
-    chunk through skorch's inference loop.
+    ``predict`` keeps the first item. :meth:`evaluate` is the estimators' inference: the
+    output or an operator's result, chunk by chunk, without changing the net.
 
     Parameters
     ----------
@@ -83,41 +86,68 @@ class INRNet(NeuralNetRegressor):
         Run the module's forward pass under ``torch.autocast`` with this dtype (mixed
         precision); its output is returned in float32. Not applied to operators:
         derivatives are taken in float32.
+    signal_map : SignalMap or None, default=None
+        How the module's output maps back to the signal (for callbacks that show it, such
+        as :class:`sirenkit.callbacks.Snapshots`).
     """
 
     def __init__(self, module, *args, target_operator: Operator | None = None,
-                 autocast_dtype: torch.dtype | None = None, **kwargs):
+                 autocast_dtype: torch.dtype | None = None, signal_map=None, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.target_operator = target_operator
         self.autocast_dtype = autocast_dtype
+        self.signal_map = signal_map
 
     def infer(self, x, **fit_params):
         coords = to_tensor(x, device=self.device)
-        operator = getattr(self, "derivative_", None)
-        if operator is None and self.module_.training:
-            operator = self.target_operator
-        if operator is not None:
-            return operator(self.module_, coords)
-        if self.autocast_dtype is None:
-            output = self.module_(coords, **fit_params)
-        else:
-            device_type = torch.device(self.device).type
-            with torch.autocast(device_type, dtype=self.autocast_dtype):
-                output = self.module_(coords, **fit_params)
-            output = output.float()
+        if self.target_operator is not None and self.module_.training:
+            return self.target_operator(self.module_, coords)
+        output = self._forward(coords, **fit_params)
         return output, output
+
+    def _forward(self, coords: torch.Tensor, **fit_params) -> torch.Tensor:
+        if self.autocast_dtype is None:
+            return self.module_(coords, **fit_params)
+        device_type = torch.device(self.device).type
+        with torch.autocast(device_type, dtype=self.autocast_dtype):
+            output = self.module_(coords, **fit_params)
+        return output.float()
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return super().get_loss(y_pred[1], y_true, X=X, training=training)
 
-    def predict_derivative(self, X, operator: Operator) -> np.ndarray:
-        """The ``derived`` part of ``operator`` at ``X``, one ``iterator_valid`` batch at a
-        time (skorch's ``evaluation_step``, under ``no_grad``)."""
-        self.derivative_ = operator
-        try:
-            return np.concatenate([to_numpy(part[1]) for part in self.forward_iter(X)])
-        finally:
-            del self.derivative_
+    def evaluate(self, X: np.ndarray, batch_size: int,
+                 operator: Operator | None = None) -> np.ndarray:
+        """The module's output at ``X``, or the ``derived`` part of ``operator``, computed
+        in chunks without gradients.
+
+        It changes nothing on the net (no mode, no iterator setting), so threads may
+        evaluate one net at once.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, d)
+        batch_size : int
+            Rows per forward pass; an operator takes ``batch_size // 8`` (derivatives need
+            several times the memory of a forward pass).
+        operator : Operator or None, default=None
+
+        Returns
+        -------
+        ndarray of shape (n, ...), float32
+        """
+        if operator is not None:
+            batch_size = max(1, batch_size // OPERATOR_BATCH_DIVISOR)
+        parts = []
+        with torch.no_grad():
+            for start in range(0, len(X), batch_size):
+                # Writable and contiguous: torch cannot wrap a read-only memmap.
+                chunk = np.require(X[start:start + batch_size], np.float32, ["C", "W"])
+                coords = to_tensor(chunk, device=self.device)
+                result = self._forward(coords) if operator is None \
+                    else operator(self.module_, coords)[1]
+                parts.append(to_numpy(result))
+        return np.concatenate(parts)
 
 
 class CoordinateBatches:

@@ -81,15 +81,14 @@ class Snapshots(Callback):
 
     def record(self, net, epoch: int) -> dict:
         """Evaluate ``net`` on the grid (in signal units, see the class docstring)."""
-        scale = getattr(net, "target_scale_", 1.0)
-        center = getattr(net, "target_center_", 0.0)
-        signal = net.predict(self._coords).reshape(len(self._coords), -1)
-        snapshot = {"epoch": epoch,
-                    "signal": self._as_grid(signal * scale + center)}
+        coords, signal_map = self._coords, net.signal_map
+        batch_size = net.iterator_valid__batch_size     # the estimator's predict_batch_size
+        output = net.evaluate(coords, batch_size)
+        snapshot = {"epoch": epoch, "signal": self._as_grid(signal_map.signal(coords, output))}
         if self.derivatives:
             for kind in ("gradient", "laplacian"):
-                value = net.predict_derivative(self._coords, Derivative(kind))
-                snapshot[kind] = self._as_grid(value * scale)
+                derived = net.evaluate(coords, batch_size, Derivative(kind))
+                snapshot[kind] = self._as_grid(signal_map.derivative(kind, derived))
         return snapshot
 
     def _as_grid(self, values: np.ndarray) -> np.ndarray:

@@ -11,7 +11,13 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from .coords import audio_to_samples, image_to_samples, samples_to_audio, samples_to_image
+from .coords import (
+    audio_to_samples,
+    grid_coords,
+    image_to_samples,
+    samples_to_audio,
+    samples_to_image,
+)
 from .io import load_audio, load_image, load_sample_image, save_audio, save_image
 from .metrics import psnr, psnr_channel_sum
 from .regressors import ReluMLPRegressor, SirenRegressor
@@ -193,7 +199,9 @@ def run_superres(args: argparse.Namespace) -> int:
     print(f"Super-resolving {path} ({image.shape[1]}x{image.shape[0]}) {args.scale:g}x with "
           f"a SIREN ({args.method})")
     start = time.perf_counter()
-    upscaled = np.clip(estimator.upscale(image), 0, 1)
+    estimator.fit(*image_to_samples(image))
+    upscaled = estimator.predict(grid_coords(hr_shape[:2])).reshape(hr_shape)
+    upscaled = np.clip(upscaled, 0, 1)
     seconds = time.perf_counter() - start
     joblib.dump(estimator, model_path)
     save_image(out, upscaled)

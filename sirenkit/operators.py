@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from .coords import _as_signal_array
-from .nn import SineLayer
+from .nn import Layer, derivative_layers
 
 __all__ = ["gradient", "jacobian", "divergence", "laplacian", "forward_derivatives",
            "supports_forward_derivatives", "grid_gradient",
@@ -231,25 +231,14 @@ def laplacian(output: torch.Tensor, coords: torch.Tensor,
 # Forward derivatives (closed form, layer by layer)
 # --------------------------------------------------------------------------------------------
 
-def _layers(module: torch.nn.Module) -> list[torch.nn.Module]:
-    layers = module.net if isinstance(getattr(module, "net", None), torch.nn.Sequential) \
-        else module
-    return list(layers) if isinstance(layers, torch.nn.Sequential) else [layers]
-
-
-def _unsupported_layers(module: torch.nn.Module) -> list[str]:
-    return [type(layer).__name__ for layer in _layers(module)
-            if not isinstance(layer, (SineLayer, torch.nn.Linear, torch.nn.ReLU))]
-
-
 def supports_forward_derivatives(module: torch.nn.Module) -> bool:
     """Whether :func:`forward_derivatives` can differentiate ``module``.
 
-    True for a :class:`~sirenkit.nn.Siren`, a :class:`~sirenkit.nn.ReluMLP`, and any
-    ``nn.Sequential`` (or module whose ``net`` is one) of ``SineLayer``, ``nn.Linear`` and
-    ``nn.ReLU`` layers.
+    True for any :class:`~sirenkit.nn.MLP` (a :class:`~sirenkit.nn.Siren`, a
+    :class:`~sirenkit.nn.ReluMLP`, ...), a single :class:`~sirenkit.nn.Layer`, and an
+    ``nn.Sequential`` of layers: modules whose every layer carries its derivative rule.
     """
-    return not _unsupported_layers(module)
+    return derivative_layers(module) is not None
 
 
 def forward_derivatives(module: torch.nn.Module, coords: torch.Tensor,
@@ -258,8 +247,8 @@ def forward_derivatives(module: torch.nn.Module, coords: torch.Tensor,
     """Output, gradient and Laplacian of an MLP, propagated forward through its layers.
 
     Each layer maps the value ``u``, its gradient ``J`` (one vector per coordinate axis) and
-    its Laplacian ``L`` in closed form. An affine map ``a = W u + b`` gives ``W J`` and
-    ``W L``; an activation ``f(a)`` gives ``f'(a) J_a`` and
+    its Laplacian ``L`` in closed form (:meth:`sirenkit.nn.Layer.propagate`). An affine map
+    ``a = W u + b`` gives ``W J`` and ``W L``; an activation ``f(a)`` gives ``f'(a) J_a`` and
     ``f'(a) L_a + f''(a) |J_a|^2``, with ``f' = cos``, ``f'' = -sin`` for a sine layer
     (``a = omega_0 (W u + b)``) and ``f' = 1[a > 0]``, ``f'' = 0`` for a ReLU. The value,
     the ``d`` partial derivatives (one ``(d n, features)`` product) and the Laplacian go
@@ -288,7 +277,8 @@ def forward_derivatives(module: torch.nn.Module, coords: torch.Tensor,
     Raises
     ------
     TypeError
-        If ``module`` holds a layer other than ``SineLayer``, ``nn.Linear`` or ``nn.ReLU``.
+        If ``module`` holds a layer without a derivative rule (not a
+        :class:`sirenkit.nn.Layer`).
     ValueError
         If ``coords`` is not 2-D or ``order`` is not 1 or 2.
 
@@ -312,43 +302,22 @@ def forward_derivatives(module: torch.nn.Module, coords: torch.Tensor,
     if not isinstance(coords, torch.Tensor) or coords.ndim != 2:
         shape = tuple(coords.shape) if isinstance(coords, torch.Tensor) else type(coords)
         raise ValueError(f"coords must be a 2-D tensor (n, d), got {shape}")
-    unsupported = _unsupported_layers(module)
-    if unsupported:
-        raise TypeError(f"forward_derivatives supports SineLayer, Linear and ReLU layers; "
-                        f"module has {', '.join(unsupported)}: use gradient / laplacian")
+    layers = derivative_layers(module)
+    if layers is None:
+        children = list(module) if isinstance(module, torch.nn.Sequential) else [module]
+        unsupported = sorted({type(m).__name__ for m in children if not isinstance(m, Layer)})
+        raise TypeError(f"forward_derivatives needs layers with a derivative rule "
+                        f"(sirenkit.nn.Layer); module has {', '.join(unsupported)}: use "
+                        "gradient / laplacian")
     n, d = coords.shape
     # The coordinates' own gradient is the identity, their Laplacian zero. Derivatives are
     # kept axis-major, (d, n, features), so each goes through a layer as one matrix product.
     value = coords
     jacobian = torch.eye(d, dtype=coords.dtype, device=coords.device)[:, None, :].expand(d, n, d)
     laplace = torch.zeros_like(coords) if order == 2 else None
-    for layer in _layers(module):
-        if isinstance(layer, torch.nn.ReLU):
-            slope = (value > 0).to(value.dtype)          # f' = 1[a > 0], f'' = 0
-            value, jacobian = torch.relu(value), slope * jacobian
-            laplace = None if laplace is None else slope * laplace
-            continue
-        linear, omega = (layer.linear, layer.omega_0) if isinstance(layer, SineLayer) \
-            else (layer, 1.0)
-        weight = linear.weight if omega == 1.0 else omega * linear.weight
-        bias = None if linear.bias is None else omega * linear.bias
-        # W applies to the derivatives; the bias only to the value.
-        value = torch.nn.functional.linear(value, weight, bias)
-        jacobian = jacobian @ weight.T
-        laplace = None if laplace is None else laplace @ weight.T
-        if isinstance(layer, SineLayer):
-            value, jacobian, laplace = _sine(value, jacobian, laplace)
+    for layer in layers:
+        value, jacobian, laplace = layer.propagate(value, jacobian, laplace)
     return value, jacobian.permute(1, 2, 0), laplace
-
-
-def _sine(value: torch.Tensor, jacobian: torch.Tensor,
-          laplace: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor,
-                                                 torch.Tensor | None]:
-    """``sin`` of the pre-activation and the chain rule for its derivatives."""
-    sine, cosine = torch.sin(value), torch.cos(value)
-    if laplace is not None:
-        laplace = cosine * laplace - sine * jacobian.square().sum(dim=0)
-    return sine, cosine * jacobian, laplace
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,11 +10,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
-from torch import nn
 
 from .callbacks import get_snapshots
 from .coords import _check_shape, grid_coords, infer_grid_shape, samples_to_grid
-from .nn import SineLayer
 
 __all__ = ["plot_history", "plot_derivatives", "plot_snapshots", "plot_audio",
            "layer_activations", "plot_activations"]
@@ -263,26 +261,21 @@ def layer_activations(estimator, coords: np.ndarray) -> list[tuple[str, np.ndarr
     Returns
     -------
     list of (name, ndarray of shape (n_samples, hidden_features))
-        In network order: ``"sine 1"``, ``"sine 2"``, ... or ``"relu 1"``, ...
+        In network order, named by layer type: ``"sine 1"``, ``"sine 2"``, ... or
+        ``"relu 1"``, ...
     """
     module = estimator.net_.module_
-    activations = [m for m in module.modules() if isinstance(m, (SineLayer, nn.ReLU))]
-    if not activations:
-        raise ValueError(f"{type(module).__name__} has no sine or ReLU layers to record")
-    recorded: list[torch.Tensor] = []
-    hooks = [m.register_forward_hook(lambda _m, _i, out: recorded.append(out.detach().cpu()))
-             for m in activations]
-    try:
-        estimator.net_.module_.eval()
-        with torch.no_grad():
-            module(torch.as_tensor(np.asarray(coords, np.float32),
-                                   device=estimator.net_.device))
-    finally:
-        for hook in hooks:
-            hook.remove()
-    kind = lambda m: "sine" if isinstance(m, SineLayer) else "relu"  # noqa: E731
-    return [(f"{kind(m)} {i + 1}", out.numpy()) for i, (m, out) in
-            enumerate(zip(activations, recorded))]
+    layers = getattr(module, "hidden", None)
+    if layers is None:
+        raise ValueError(f"{type(module).__name__} has no hidden layers to record (a "
+                         "sirenkit.nn.MLP has)")
+    recorded = []
+    x = torch.as_tensor(np.asarray(coords, np.float32), device=estimator.net_.device)
+    with torch.no_grad():
+        for index, layer in enumerate(layers):
+            x = layer(x)
+            recorded.append((f"{layer.name} {index + 1}", x.cpu().numpy()))
+    return recorded
 
 
 def _radial_power(coords: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

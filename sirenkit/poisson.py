@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import torch
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import operators
+from ._base import LOSSES, docstring
+from ._plan import Calibration, Model, SignalMap, Stage, TrainingPlan
 from ._training import Derivative
-from .coords import grid_coords, infer_grid_shape, samples_to_grid
+from .coords import infer_grid_shape, samples_to_grid
 from .losses import MultiscaleMSELoss
-from .nn import ReluMLP
-from .regressors import LOSSES, SirenRegressor, _check_choice, _docstring
+from .regressors import SirenRegressor
 
 __all__ = ["PoissonSolver"]
 
@@ -46,81 +50,90 @@ class GridTarget:
 
 class PoissonSolver(SirenRegressor):
     _LOSSES = {**LOSSES, "multiscale": MultiscaleMSELoss}
+    _parameter_constraints = {
+        "target": [StrOptions(set(TARGETS))],
+        "operator": [StrOptions(set(OPERATORS))],
+        "signal_mean": ["array-like", Real, None],
+        "gradient_mean": ["array-like", None],
+        "grid_shape": [tuple, list, None],
+        "network": [StrOptions(set(NETWORKS))],
+        "loss": [StrOptions(set(_LOSSES))],
+    }
+    # data_range sets the scale of the network's output.
+    _model_parameters = ("target", "network", "data_range")
 
-    def __init__(self, target: str = "gradient", operator: str = "autograd",
+    def __init__(self, *, target: str = "gradient", operator: str = "autograd",
                  signal_mean=None, gradient_mean=None, grid_shape=None,
-                 network: str = "siren", hidden_features: int = 256, hidden_layers: int = 3,
-                 omega_0: float = 30.0, hidden_omega_0: float = 30.0,
-                 sample_rate: float | None = None, first_layer_init: str = "sitzmann",
-                 hidden_init: str = "sitzmann",
-                 lr: float = 1e-3, max_epochs: int = 500, batch_size: int | None = None,
-                 lr_schedule: str | None = "plateau", lr_factor: float = 0.6,
-                 lr_patience: int | str = "auto", weight_decay: float = 0.0,
-                 loss: str = "mse", data_range: float = 1.0,
-                 coord_range: tuple[float, float] | None = (-1.0, 1.0),
-                 predict_batch_size: int = 65536, callbacks: list | None = None,
-                 checkpoint_dir: str | None = None, warm_start: bool = False,
-                 device: str = "auto", compile: bool = False,
-                 precision: str = "float32", reuse_cpu_memory: bool = True,
-                 random_state=None, verbose: int = 0) -> None:
-        self.target = target
-        self.operator = operator
-        self.signal_mean = signal_mean
-        self.gradient_mean = gradient_mean
+                 network: str = "siren", **params) -> None:
+        super().__init__(**params)
+        self.target, self.operator, self.network = target, operator, network
+        # What the derivatives cannot see, and the grid of the numerical operators.
+        self.signal_mean, self.gradient_mean = signal_mean, gradient_mean
         self.grid_shape = grid_shape
-        self.network = network
-        super().__init__(
-            hidden_features=hidden_features, hidden_layers=hidden_layers, omega_0=omega_0,
-            hidden_omega_0=hidden_omega_0, sample_rate=sample_rate,
-            first_layer_init=first_layer_init,
-            hidden_init=hidden_init, lr=lr, max_epochs=max_epochs, batch_size=batch_size,
-            lr_schedule=lr_schedule, lr_factor=lr_factor, lr_patience=lr_patience,
-            weight_decay=weight_decay, loss=loss, data_range=data_range,
-            coord_range=coord_range, predict_batch_size=predict_batch_size,
-            callbacks=callbacks, checkpoint_dir=checkpoint_dir, warm_start=warm_start,
-            device=device, compile=compile, precision=precision,
-            reuse_cpu_memory=reuse_cpu_memory, random_state=random_state, verbose=verbose)
 
-    # -- targets --------------------------------------------------------------------------
-    def _fit_targets(self, X: np.ndarray, y: np.ndarray) -> None:
-        _check_choice("target", self.target, TARGETS)
-        _check_choice("operator", self.operator, OPERATORS)
+    # -- what it fits ---------------------------------------------------------------------
+    def _n_outputs(self, X: np.ndarray, y: np.ndarray) -> int:
+        """Signal channels: a gradient field holds ``n_dims`` columns per channel."""
         n_dims, columns = X.shape[1], y.reshape(len(y), -1).shape[1]
-        if self.target == "gradient" and columns % n_dims:
+        if self.target == "laplacian":
+            return columns
+        if columns % n_dims:
             raise ValueError(
                 f"y must be a gradient field of shape (n_samples, n_dims * channels) = "
                 f"(n, {n_dims} * C) for target='gradient' with {n_dims}-D coordinates, got "
                 f"{columns} columns; see sirenkit.operators.image_gradient")
-        self.n_outputs_ = columns // n_dims if self.target == "gradient" else columns
-        self._single_output = self.n_outputs_ == 1 and (self.target == "gradient"
-                                                        or y.ndim == 1)
-        self.grid_shape_ = self._check_grid(X)
-        signal_mean = self.signal_mean
-        if signal_mean is not None and np.ndim(signal_mean) == 0:
-            signal_mean = np.full(self.n_outputs_, signal_mean)     # one value, every channel
-        self.signal_mean_ = self._check_constant("signal_mean", signal_mean,
-                                                 (self.n_outputs_,))
-        self.gradient_mean_ = self._check_constant("gradient_mean", self.gradient_mean,
-                                                   (self.n_outputs_, n_dims))
-        if self.gradient_mean_ is not None and self.target != "laplacian":
-            raise ValueError("gradient_mean fixes the linear part that a Laplacian leaves "
-                             "free; it only applies to target='laplacian'")
+        return columns // n_dims
+
+    def _model(self, X: np.ndarray, y: np.ndarray) -> Model:
+        if self.omega_0 == "auto":
+            raise ValueError("omega_0='auto' needs the signal itself; PoissonSolver only "
+                             "sees its derivatives: pass a number for omega_0")
+        n_outputs = self._n_outputs(X, y)
         # The network fits the signal divided by data_range / 2 (in about [-1, 1]); the
         # targets, derivatives of the signal, are divided by the same factor.
-        self.target_scale_ = self.data_range / 2
-        self.target_center_ = np.zeros(self.n_outputs_)
+        signal = SignalMap(scale=self.data_range / 2, center=np.zeros(n_outputs),
+                           single_output=n_outputs == 1 and (self.target == "gradient"
+                                                             or y.ndim == 1))
+        if self.network == "relu":
+            return Model(self._network(X, n_outputs, "relu"), signal)
+        return self._sine_model(X, y, signal)
 
-    def _check_grid(self, X: np.ndarray) -> tuple[int, ...] | None:
-        """The grid shape, for the losses and operators that work on the whole grid."""
+    def _plan(self, X: np.ndarray, y: np.ndarray, model: Model) -> TrainingPlan:
+        model.signal.check_outputs(self._n_outputs(X, y))
+        n_outputs, n_dims = model.signal.n_outputs, X.shape[1]
+        mean = self._constant("signal_mean", self.signal_mean, (n_outputs,))
+        gradient_mean = self._constant("gradient_mean", self.gradient_mean,
+                                       (n_outputs, n_dims))
+        if gradient_mean is not None and self.target != "laplacian":
+            raise ValueError("gradient_mean fixes the linear part that a Laplacian leaves "
+                             "free; it only applies to target='laplacian'")
+        whole_grid, grid_shape = self._grid(X)
+        order = 1 if self.target == "gradient" else 2
+        if self.loss == "multiscale":
+            # A derivative of order m weighs the signal's error at frequency k by k**(2m);
+            # the levels undo half of it (see multiscale_mse).
+            criterion = MultiscaleMSELoss(grid_shape, level_weight=2.0**order)
+        else:
+            criterion = self._LOSSES[self.loss]
+        operator = GridTarget(self.target, grid_shape) if self.operator == "numerical" \
+            else ExactTarget(self.target, training=True)
+        targets = y.reshape(len(y), -1) / model.signal.scale
+        return TrainingPlan(
+            stages=[Stage(X, targets)], criterion=criterion, target_operator=operator,
+            whole_grid=whole_grid, scores_signal=False,   # the targets are derivatives
+            calibration=Calibration(np.zeros(n_outputs) if mean is None else mean,
+                                    gradient_mean),
+            attributes={"grid_shape_": grid_shape, "signal_mean_": mean,
+                        "gradient_mean_": gradient_mean})
+
+    def _grid(self, X: np.ndarray) -> tuple[str | None, tuple[int, ...] | None]:
+        """What needs the whole grid (for messages), and the grid, if anything does."""
         needs = [f"{name}={getattr(self, name)!r}" for name, value in
                  (("operator", "numerical"), ("loss", "multiscale"))
                  if getattr(self, name) == value]
         if not needs:
-            return None
+            return None, None
         what = " and ".join(needs)
-        if self.batch_size is not None:
-            raise ValueError(f"{what} works on the whole grid at once: batch_size must be "
-                             "None")
         shape = infer_grid_shape(X)
         if shape is None or (self.grid_shape is not None
                              and tuple(self.grid_shape) != shape):
@@ -132,75 +145,32 @@ class PoissonSolver(SirenRegressor):
         max_dims = 2 if self.operator == "numerical" else 3
         if len(shape) > max_dims:
             raise ValueError(f"{what} supports grids of 1 to {max_dims} axes, got {shape}")
-        return shape
+        return what, shape
 
     @staticmethod
-    def _check_constant(name: str, value, shape: tuple[int, ...]) -> np.ndarray | None:
+    def _constant(name: str, value, shape: tuple[int, ...]) -> np.ndarray | None:
+        """A constant of the calibration; one number applies to every channel."""
         if value is None:
             return None
         array = np.asarray(value, dtype=np.float64)
+        if array.ndim == 0 and len(shape) == 1:
+            array = np.full(shape, float(array))
         if array.size != int(np.prod(shape)) or not np.all(np.isfinite(array)):
             raise ValueError(f"{name} must be None or {int(np.prod(shape))} finite number(s) "
                              f"(shape {shape}), got {value!r}")
         return array.reshape(shape)
 
-    def _training_data(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        y = y.reshape(len(y), -1) / self.target_scale_
-        if self.grid_shape_ is not None:
-            # The numerical operators need the samples in row-major grid order.
-            y = samples_to_grid(X, y).reshape(len(y), -1)
-            X = grid_coords(self.grid_shape_)
-        return X, y
-
-    def _criterion(self):
-        if self.loss == "multiscale":
-            # A derivative of order m weighs the signal's error at frequency k by k**(2m);
-            # the levels undo half of it (see multiscale_mse).
-            order = 1 if self.target == "gradient" else 2
-            return MultiscaleMSELoss(self.grid_shape_, level_weight=2.0**order)
-        return super()._criterion()
-
-    def _target_operator(self):
-        if self.operator == "numerical":
-            return GridTarget(self.target, self.grid_shape_)
-        return ExactTarget(self.target, training=True)
-
-    def _scoring_callbacks(self) -> list:
-        return []           # the training targets are derivatives, not the signal
-
-    def _resolve_network(self, X: np.ndarray, y: np.ndarray) -> None:
-        _check_choice("network", self.network, NETWORKS)
-        if self.omega_0 == "auto":
-            raise ValueError("omega_0='auto' needs the signal itself; PoissonSolver only "
-                             "sees its derivatives: pass a number for omega_0")
-        super()._resolve_network(X, y)
-
-    def _build_module(self, n_inputs: int, n_outputs: int):
-        if self.network == "relu":
-            return ReluMLP(n_inputs, n_outputs, self.hidden_features, self.hidden_layers_,
-                           self.first_layer_init, self.hidden_init)
-        return super()._build_module(n_inputs, n_outputs)
-
     # -- the constant (and linear part) a derivative cannot see ----------------------------
-    def _after_fit(self, X: np.ndarray) -> None:
-        self.linear_part_ = np.zeros((self.n_outputs_, X.shape[1]))
-        self.offset_ = np.zeros(self.n_outputs_)
-        if self.gradient_mean_ is not None:
-            mean_gradient = self._predict_derivative(X, Derivative("gradient")).mean(axis=0)
-            self.linear_part_ = self.gradient_mean_ - mean_gradient
-        mean = self._predict_signal(X).mean(axis=0)
-        target_mean = 0.0 if self.signal_mean_ is None else self.signal_mean_
-        self.offset_ = target_mean - mean
+    @property
+    def offset_(self) -> np.ndarray:
+        check_is_fitted(self, "net_")
+        return self.signal_map_.offset
 
-    def _predict_signal(self, X: np.ndarray) -> np.ndarray:
-        signal = super()._predict_signal(X)
-        return signal + X.astype(np.float64) @ self.linear_part_.T + self.offset_
-
-    def predict_gradient(self, X) -> np.ndarray:
-        gradient = super().predict_gradient(X)
-        return gradient + (self.linear_part_[0] if self._single_output else self.linear_part_)
-
-    predict_gradient.__doc__ = SirenRegressor.predict_gradient.__doc__
+    @property
+    def linear_part_(self) -> np.ndarray:
+        check_is_fitted(self, "net_")
+        linear = self.signal_map_.linear
+        return np.zeros((self.n_outputs_, self.n_features_in_)) if linear is None else linear
 
     def score(self, X, y) -> float:
         """R^2 of the reconstruction's ``target`` derivative against ``y``.
@@ -209,21 +179,28 @@ class PoissonSolver(SirenRegressor):
         well the Poisson problem is solved (1 is best), with the fit's own ``operator``. A
         network trained through finite differences is not constrained between samples, so
         its exact (autograd) derivatives can differ from its finite differences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_dims)
+        y : array-like of shape (n_samples, n_columns)
+            The ``target`` derivative, as given to ``fit``.
+
+        Returns
+        -------
+        score : float
         """
         from sklearn.metrics import r2_score
 
-        check_is_fitted(self, "net_")
-        X = self._validate_X(X, reset=False)
+        X = self._validate_X(X)
         y = np.asarray(y, dtype=np.float64).reshape(len(X), -1)
         if self.operator == "numerical":
             signal = samples_to_grid(X, self._predict_signal(X))
             derivative = _GRID_OPERATORS[self.target](torch.from_numpy(signal))
             derivative = derivative.reshape(len(X), -1).numpy()
             y = samples_to_grid(X, y).reshape(len(X), -1)
-        elif self.target == "gradient":
-            derivative = self.predict_gradient(X).reshape(len(X), -1)
         else:
-            derivative = self.predict_laplacian(X).reshape(len(X), -1)
+            derivative = self._derivative(X, Derivative(self.target)).reshape(len(X), -1)
         return float(r2_score(y, derivative))
 
     def __sklearn_tags__(self):
@@ -234,7 +211,7 @@ class PoissonSolver(SirenRegressor):
         return tags
 
 
-PoissonSolver.__doc__ = _docstring("""Reconstruct a signal from its gradient or Laplacian.
+PoissonSolver.__doc__ = docstring("""Reconstruct a signal from its gradient or Laplacian.
 
     A SIREN ``u`` is trained so that its gradient (or Laplacian) matches ``y``; ``predict``
     returns ``u``. Derivatives do not see everything: a gradient leaves the mean free, a

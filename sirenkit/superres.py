@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import numbers
+from dataclasses import replace
+from numbers import Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import clone
+from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from . import operators
+from ._base import BaseINR, docstring
+from ._plan import Model, SignalMap, Stage, TrainingPlan
 from .coords import grid_coords, image_to_samples, infer_grid_shape, samples_to_grid
 from .omega import omega_from_laplacian
-from .regressors import (
-    SirenRegressor,
-    _check_bool,
-    _check_choice,
-    _check_positive_float,
-    _docstring,
-)
+from .regressors import _POSITIVE, SineNetworkMixin
 from .resample import _check_image, bicubic_upscale, resize_grid, scaled_shape
 
-__all__ = ["SirenSuperResolver", "ForwardModel", "SobelMSELoss", "schedule_stages"]
+__all__ = ["SirenSuperResolver", "ForwardModel", "SobelMSELoss", "BicubicInterpolant",
+           "schedule_stages"]
 
-DEGRADATIONS = (None, "bicubic")
 SCHEDULES = (None, "multiscale", "progressive")
 #: The super-resolution report's ratio std(L(bicubic x4 of LR)) / std(L(HR)) of the
 #: omega_0* rule's Laplacian, by which omega_0="auto_hr" divides the rule.
@@ -68,13 +66,6 @@ def schedule_stages(image: np.ndarray, schedule: str,
             stage = resize_grid(stage, final)
         result.append((stage.numpy(), stage_epochs))
     return result
-
-
-def _check_upscale(scale) -> float:
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Real) \
-            or not np.isfinite(scale) or scale < 1:
-        raise ValueError(f"scale must be a number >= 1 (the upscaling factor), got {scale!r}")
-    return float(scale)
 
 
 class ForwardModel:
@@ -139,90 +130,60 @@ class SobelMSELoss(nn.Module):
         return mse + self.gradient_weight * torch.mean(difference**2)
 
 
-class SirenSuperResolver(SirenRegressor):
-    # Not parameters here: an image estimator (no audio options), trained full-batch in
-    # one go (a schedule or the forward model works on whole grids).
-    loss = "mse"
-    sample_rate = None
-    batch_size = None
-    warm_start = False
+class BicubicInterpolant:
+    """The bicubic interpolation of an image at any coordinates: a residual fit's base.
 
-    def __init__(self, scale: float = 4.0, degradation: str | None = None,
+    ``interpolant(X) -> (n, C)``, float64. "border" padding replicates the edge pixels, as
+    :func:`sirenkit.bicubic_upscale` does.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, C)
+    """
+
+    def __init__(self, image: np.ndarray) -> None:
+        self.image = np.asarray(image, dtype=np.float64)
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        image = torch.from_numpy(self.image).permute(2, 0, 1)[None]
+        # grid_sample wants (x, y) = (column, row).
+        where = torch.from_numpy(np.asarray(X, dtype=np.float64))[None, None].flip(-1)
+        values = F.grid_sample(image, where, mode="bicubic", align_corners=False,
+                               padding_mode="border")
+        return values[0, :, 0].T.numpy()
+
+
+class SirenSuperResolver(SineNetworkMixin, BaseINR):
+    _parameter_constraints = {
+        "scale": [Interval(Real, 1, np.inf, closed="left")],
+        "degradation": [StrOptions({"bicubic"}), None],
+        "residual": ["boolean"],
+        "gradient_weight": [Interval(Real, 0, None, closed="left")],
+        "schedule": [StrOptions(set(SCHEDULES) - {None}), None],
+        "omega_0": [_POSITIVE, StrOptions({"auto", "auto_hr"})],
+    }
+    # residual sets the output map (centred on zero, plus the bicubic upscale).
+    _model_parameters = ("residual",)
+
+    def __init__(self, *, scale: float = 4.0, degradation: str | None = None,
                  residual: bool = False, gradient_weight: float = 0.0,
-                 schedule: str | None = None, hidden_features: int = 256,
-                 hidden_layers: int = 3, omega_0: float | str = 30.0,
-                 hidden_omega_0: float = 30.0, first_layer_init: str = "sitzmann",
-                 hidden_init: str = "sitzmann", lr: float = 1e-3, max_epochs: int = 500,
-                 lr_schedule: str | None = "plateau", lr_factor: float = 0.6,
-                 lr_patience: int | str = "auto", weight_decay: float = 0.0,
-                 data_range: float = 1.0,
-                 coord_range: tuple[float, float] | None = (-1.0, 1.0),
-                 predict_batch_size: int = 65536, callbacks: list | None = None,
-                 checkpoint_dir: str | None = None, device: str = "auto",
-                 compile: bool = False, precision: str = "float32",
-                 reuse_cpu_memory: bool = True, random_state=None,
-                 verbose: int = 0) -> None:
+                 schedule: str | None = None, **params) -> None:
+        super().__init__(**params)
         self.scale = scale
-        self.degradation = degradation
-        self.residual = residual
-        self.gradient_weight = gradient_weight
-        self.schedule = schedule
-        self.hidden_features = hidden_features
-        self.hidden_layers = hidden_layers
-        self.omega_0 = omega_0
-        self.hidden_omega_0 = hidden_omega_0
-        self.first_layer_init = first_layer_init
-        self.hidden_init = hidden_init
-        self.lr = lr
-        self.max_epochs = max_epochs
-        self.lr_schedule = lr_schedule
-        self.lr_factor = lr_factor
-        self.lr_patience = lr_patience
-        self.weight_decay = weight_decay
-        self.data_range = data_range
-        self.coord_range = coord_range
-        self.predict_batch_size = predict_batch_size
-        self.callbacks = callbacks
-        self.checkpoint_dir = checkpoint_dir
-        self.device = device
-        self.compile = compile
-        self.precision = precision
-        self.reuse_cpu_memory = reuse_cpu_memory
-        self.random_state = random_state
-        self.verbose = verbose
+        self.degradation, self.residual = degradation, residual
+        self.gradient_weight, self.schedule = gradient_weight, schedule
 
-    # -- validation and targets -------------------------------------------------------
-    def _needs_image(self) -> bool:
-        """Every option but the plain fit needs the LR image on its full grid."""
-        return (self.degradation is not None or self.residual or self.schedule is not None
-                or self.gradient_weight > 0 or self.omega_0 == "auto_hr")
-
-    def _fit_targets(self, X: np.ndarray, y: np.ndarray) -> None:
-        self._check_recipe()
-        self.lr_shape_ = self.hr_shape_ = self.lr_image_ = None
-        if self._needs_image():
-            shape = infer_grid_shape(X)
-            if shape is None or len(shape) != 2:
-                raise ValueError(
-                    "X must be the full 2-D pixel grid of the low-resolution image, as "
-                    "image_to_samples(image) or grid_coords((H, W)) return it (in any "
-                    f"order), for degradation, residual, schedule, gradient_weight and "
-                    f"omega_0='auto_hr'; got {len(X)} {X.shape[1]}-D coordinates that "
-                    "are not")
-            self.lr_shape_ = shape
-            self.hr_shape_ = scaled_shape(shape, self.scale)
-            self.lr_image_ = samples_to_grid(X, y.reshape(len(y), -1))   # (H, W, C)
-        super()._fit_targets(X, y)
-        if self.residual:
-            # The network fits the correction to the bicubic upscale: centred on zero.
-            self.target_center_ = np.zeros(self.n_outputs_)
+    # -- what it fits ---------------------------------------------------------------------
+    def _recipe(self) -> str | None:
+        """The options that need the LR image on its full grid (all but the plain fit)."""
+        options = [f"{name}={getattr(self, name)!r}" for name in
+                   ("degradation", "residual", "schedule", "gradient_weight")
+                   if getattr(self, name) not in (None, False, 0, 0.0)]
+        if self.omega_0 == "auto_hr":
+            options.append("omega_0='auto_hr'")
+        return " and ".join(options) or None
 
     def _check_recipe(self) -> None:
-        _check_upscale(self.scale)
-        _check_choice("degradation", self.degradation, DEGRADATIONS)
-        _check_choice("schedule", self.schedule, SCHEDULES)
-        _check_positive_float("gradient_weight", self.gradient_weight, allow_zero=True)
-        _check_bool("residual", self.residual)
         if self.residual and self.degradation is None:
             raise ValueError("residual=True needs degradation='bicubic': bicubic "
                              "interpolation reproduces the LR pixels, so the residual on "
@@ -230,106 +191,108 @@ class SirenSuperResolver(SirenRegressor):
         if self.schedule is not None and self.degradation is not None:
             raise ValueError("schedule (the report's multi-stage fits of resized LR images) "
                              "and degradation='bicubic' do not combine: choose one")
+        if self.gradient_weight > 0 and self.loss != "mse":
+            raise ValueError(f"gradient_weight adds a Sobel-gradient term to the MSE: loss "
+                             f"must be 'mse', got {self.loss!r}")
 
-    def _resolve_omega_0(self, X: np.ndarray, y: np.ndarray) -> float:
-        if self.omega_0 == "auto_hr":
-            # The report's omega_HR: the omega_0* rule on the bicubic upscale, whose
-            # Laplacian is smoother than the HR image's by HR_OMEGA_FACTOR.
-            upscaled = bicubic_upscale(self.lr_image_ / self.data_range, self.scale)
-            return omega_from_laplacian(upscaled) / HR_OMEGA_FACTOR
-        return super()._resolve_omega_0(X, y)
+    def _lr_image(self, X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+        """The LR image ``(H, W, C)`` if the recipe needs it, from its pixel samples."""
+        recipe = self._recipe()
+        if recipe is None:
+            return None
+        shape = infer_grid_shape(X)
+        if shape is None or len(shape) != 2:
+            raise ValueError(
+                "X must be the full 2-D pixel grid of the low-resolution image, as "
+                "image_to_samples(image) or grid_coords((H, W)) return it (in any "
+                f"order), for {recipe}; got {len(X)} {X.shape[1]}-D coordinates that "
+                "are not")
+        return samples_to_grid(X, y.reshape(len(y), -1))
 
-    def _bicubic_at(self, X: np.ndarray) -> np.ndarray:
-        """The bicubic interpolation of the LR image at coordinates ``X``."""
-        image = torch.from_numpy(self.lr_image_).permute(2, 0, 1)[None]
-        # grid_sample wants (x, y) = (column, row); "border" replicates the edge pixels, as
-        # bicubic_upscale does.
-        where = torch.from_numpy(np.asarray(X, dtype=np.float64))[None, None].flip(-1)
-        values = F.grid_sample(image, where, mode="bicubic", align_corners=False,
-                               padding_mode="border")
-        return values[0, :, 0].T.numpy()
+    def _omega_0(self, X: np.ndarray, y: np.ndarray) -> float:
+        if self.omega_0 != "auto_hr":
+            return super()._omega_0(X, y)
+        # The report's omega_HR: the omega_0* rule on the bicubic upscale, whose
+        # Laplacian is smoother than the HR image's by HR_OMEGA_FACTOR.
+        image = samples_to_grid(X, y.reshape(len(y), -1))
+        upscaled = bicubic_upscale(image / self.data_range, self.scale)
+        return omega_from_laplacian(upscaled) / HR_OMEGA_FACTOR
 
-    def _training_data(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if self.lr_image_ is None:
-            return super()._training_data(X, y)
-        X = grid_coords(self.lr_shape_)           # row-major: the grid losses need it
-        target = self.lr_image_.reshape(len(X), -1)
+    def _model(self, X: np.ndarray, y: np.ndarray) -> Model:
+        self._check_recipe()
+        image = self._lr_image(X, y)
+        signal = SignalMap.from_range(y)
         if self.residual:
-            upscaled = self._bicubic_at(grid_coords(self.hr_shape_))
-            upscaled = upscaled.reshape(*self.hr_shape_, -1)
-            degraded = resize_grid(torch.from_numpy(upscaled), self.lr_shape_, antialias=True)
-            target = target - degraded.reshape(len(X), -1).numpy()
-        return X, (target - self.target_center_) / self.target_scale_
+            # The network fits the correction to the bicubic upscale: centred on zero, and
+            # it starts at zero: the forward model cannot see the frequencies above the LR
+            # Nyquist limit, so whatever the network starts with there stays.
+            signal = replace(signal, center=np.zeros(signal.n_outputs),
+                             base=BicubicInterpolant(image))
+        return self._sine_model(X, y, signal, zero_output=self.residual)
 
-    def _target_operator(self):
-        if self.degradation == "bicubic":
-            return ForwardModel(self.hr_shape_, self.lr_shape_)
-        return None
-
-    def _criterion(self):
-        if self.gradient_weight > 0:
-            return SobelMSELoss(self.lr_shape_, self.gradient_weight)
-        return super()._criterion()
-
-    def _build_module(self, n_inputs: int, n_outputs: int) -> nn.Module:
-        module = super()._build_module(n_inputs, n_outputs)
+    def _plan(self, X: np.ndarray, y: np.ndarray, model: Model) -> TrainingPlan:
+        self._check_recipe()
+        image = self._lr_image(X, y)
+        if image is None:
+            plan = super()._plan(X, y, model)
+            return plan.replace(attributes={"lr_shape_": None, "hr_shape_": None})
+        signal = model.signal
+        lr_shape, channels = image.shape[:2], image.shape[2]
+        hr_shape = scaled_shape(lr_shape, self.scale)
+        target = image.reshape(-1, channels)
         if self.residual:
-            # Start from the bicubic upscale: the forward model cannot see the frequencies
-            # above the LR Nyquist limit, so whatever the network starts with there stays.
-            nn.init.zeros_(module.net[-1].weight)
-            nn.init.zeros_(module.net[-1].bias)
-        return module
-
-    # -- fit ----------------------------------------------------------------------------
-    def _train(self, X: np.ndarray, y: np.ndarray) -> None:
+            upscaled = BicubicInterpolant(image)(grid_coords(hr_shape))
+            degraded = resize_grid(torch.from_numpy(upscaled.reshape(*hr_shape, channels)),
+                                   lr_shape, antialias=True)
+            target = target - degraded.reshape(-1, channels).numpy()
         if self.schedule is None:
-            return super()._train(X, y)
-        # One network and optimiser trained on each stage's image in turn.
-        criterion = self.net_.criterion_
-        for image, epochs in schedule_stages(self.lr_image_, self.schedule, self.max_epochs):
-            coords = grid_coords(image.shape[:2])
-            target = (image.reshape(len(coords), -1) - self.target_center_) \
-                / self.target_scale_
-            if isinstance(criterion, SobelMSELoss):
-                criterion.shape = image.shape[:2]
-            self.net_.partial_fit(*self._to_tensors(coords, target), epochs=epochs)
-        if isinstance(criterion, SobelMSELoss):
-            criterion.shape = self.lr_shape_
+            stages = [Stage(grid_coords(lr_shape), signal.targets(target))]
+        else:
+            # One network and optimiser trained on each stage's image in turn.
+            stages = [Stage(grid_coords(stage.shape[:2]),
+                            signal.targets(stage.reshape(-1, channels)), epochs,
+                            SobelMSELoss(stage.shape[:2], self.gradient_weight)
+                            if self.gradient_weight > 0 else None)
+                      for stage, epochs in schedule_stages(image, self.schedule,
+                                                           self.max_epochs)]
+        operator = ForwardModel(hr_shape, lr_shape) if self.degradation == "bicubic" \
+            else None
+        return TrainingPlan(stages=stages, criterion=self._criterion(lr_shape),
+                            target_operator=operator, whole_grid=self._recipe(),
+                            attributes={"lr_shape_": lr_shape, "hr_shape_": hr_shape})
 
-    def _predict_signal(self, X: np.ndarray) -> np.ndarray:
-        signal = super()._predict_signal(X)
-        return signal + self._bicubic_at(X) if self.residual else signal
+    def _criterion(self, shape: tuple[int, int]):
+        if self.gradient_weight > 0:
+            return SobelMSELoss(shape, self.gradient_weight)
+        return self._LOSSES[self.loss]
 
     def upscale(self, image, scale: float | None = None) -> np.ndarray:
-        """Fit the LR ``image`` and render it ``scale`` times denser.
+        """Fit a copy of this estimator to the LR ``image`` and render it ``scale`` times
+        denser.
+
+        The estimator itself is left as it is (its parameters and any fitted state); to
+        keep the fitted model, call ``fit(*image_to_samples(image))`` and ``predict``.
 
         Parameters
         ----------
         image : array-like of shape (H, W) or (H, W, C)
-        scale : float or None
-            Sets the estimator's ``scale`` (the forward model's HR grid too); None keeps it.
+        scale : float or None, default=None
+            The copy's ``scale`` (the forward model's HR grid too); None: ``self.scale``.
 
         Returns
         -------
         ndarray of shape (round(H * scale), round(W * scale)[, C]), float64
         """
         image = _check_image(image)
+        estimator = clone(self)
         if scale is not None:
-            self.set_params(scale=_check_upscale(scale))
-        self.fit(*image_to_samples(image))
-        hr_shape = scaled_shape(image.shape[:2], self.scale)
-        return self.predict(grid_coords(hr_shape)).reshape(*hr_shape, *image.shape[2:])
-
-    def _predict_derivative(self, X, operator) -> np.ndarray:
-        # The one path of predict_gradient and predict_laplacian.
-        check_is_fitted(self, "net_")
-        if self.residual:
-            raise NotImplementedError("derivatives of a residual fit would need the bicubic "
-                                      "interpolant's derivatives")
-        return super()._predict_derivative(X, operator)
+            estimator.set_params(scale=scale)
+        estimator.fit(*image_to_samples(image))
+        hr_shape = scaled_shape(image.shape[:2], estimator.scale)
+        return estimator.predict(grid_coords(hr_shape)).reshape(*hr_shape, *image.shape[2:])
 
 
-SirenSuperResolver.__doc__ = _docstring("""Super-resolve an image with a SIREN fitted to it.
+SirenSuperResolver.__doc__ = docstring("""Super-resolve an image with a SIREN fitted to it.
 
     ``fit(lr_coords, lr_pixels)`` on the low-resolution (LR) image, ``predict(hr_coords)`` on
     any denser grid of the same extent (``grid_coords((H * s, W * s))``: both grids cover

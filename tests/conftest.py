@@ -16,9 +16,13 @@ def smooth_image():
     return coords, values, shape
 
 
-def small_siren_params(**overrides):
-    """Parameters of a SIREN small and fast enough for unit tests."""
-    params = dict(hidden_features=32, hidden_layers=1, lr=1e-3, max_epochs=100,
-                  random_state=0, device="cpu")
-    params.update(overrides)
+@pytest.fixture
+def small():
+    """``small(**overrides)``: estimator parameters small and fast enough for unit tests."""
+    def params(**overrides):
+        return {**SMALL_PARAMS, **overrides}
     return params
+
+
+SMALL_PARAMS = dict(hidden_features=32, hidden_layers=1, lr=1e-3, max_epochs=100,
+                    random_state=0, device="cpu")

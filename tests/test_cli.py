@@ -142,7 +142,8 @@ def test_superres_writes_the_upscaled_image_and_compares_with_a_reference(tmp_pa
 
 def test_superres_errors(tmp_path, capsys, image_file):
     assert main(["superres", str(image_file), "--scale", "0.5", *TINY]) == 2
-    assert "scale must be a number >= 1" in capsys.readouterr().err
+    assert "'scale' parameter of SirenSuperResolver must be a float in the range [1.0, inf)" \
+        in capsys.readouterr().err
     assert main(["superres", str(image_file), "--scale", "2", "--reference",
                  str(image_file), *TINY]) == 2
     assert "--reference must be 56x40" in capsys.readouterr().err

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from sirenkit.nn import ReluMLP, SineLayer, Siren, init_linear_
+from sirenkit.nn import LAYERS, MLP, Layer, ReluMLP, SineLayer, Siren, init_linear_, register_layer
 
 
 def test_sine_layer_computes_sin_of_scaled_affine_map():
@@ -42,7 +42,7 @@ def test_siren_structure_and_omegas():
     net = Siren(2, 3, hidden_features=8, hidden_layers=2, omega_0=12.0, hidden_omega_0=25.0)
     sines = [m for m in net.modules() if isinstance(m, SineLayer)]
     assert [s.omega_0 for s in sines] == [12.0, 25.0, 25.0]
-    assert isinstance(net.net[-1], torch.nn.Linear) and net.net[-1].out_features == 3
+    assert net.output.linear.out_features == 3 and list(net.layers)[-1] is net.output
     assert net(torch.zeros(10, 2)).shape == (10, 3)
 
 
@@ -53,7 +53,7 @@ def test_sitzmann_init_keeps_activations_distributed():
     net = Siren(2, 1, hidden_features=512, hidden_layers=4)
     x = torch.rand(4096, 2) * 2 - 1
     with torch.no_grad():
-        for layer in list(net.net)[:-1]:
+        for layer in net.hidden:
             pre = layer.omega_0 * layer.linear(x)
             x = torch.sin(pre)
     assert 0.7 < float(pre.std()) < 1.3
@@ -67,3 +67,57 @@ def test_relu_mlp_is_piecewise_linear_without_frequency_factor():
     second_difference = net(x)[2:] - 2 * net(x)[1:-1] + net(x)[:-2]
     # Zero except at the few kinks.
     assert (second_difference.abs() > 1e-5).float().mean() < 0.05
+
+
+# -- a new layer type: one class and its registration, no edit elsewhere -------------------
+class GaussLayer(Layer):
+    """``exp(-(s z)^2 / 2)``: defined only by its activation and derivatives."""
+
+    def __init__(self, in_features, out_features, *, scale=3.0, init="auto",
+                 is_first=False):
+        self.scale = scale
+        super().__init__(in_features, out_features, init=init, is_first=is_first)
+
+    def activation(self, z):
+        return torch.exp(-0.5 * (self.scale * z) ** 2)
+
+    def activation_derivatives(self, z):
+        value = self.activation(z)
+        slope = -(self.scale**2) * z * value
+        return value, slope, self.scale**2 * ((self.scale * z) ** 2 - 1) * value
+
+
+@pytest.fixture
+def gauss_layer():
+    register_layer("test-gauss")(GaussLayer)
+    yield "test-gauss"
+    del LAYERS["test-gauss"]
+
+
+def test_a_registered_layer_gets_derivatives_estimators_and_plots(gauss_layer):
+    from sirenkit import grid_coords
+    from sirenkit._base import BaseINR
+    from sirenkit._plan import Model, SignalMap
+    from sirenkit.operators import forward_derivatives, gradient, laplacian
+    from sirenkit.plotting import layer_activations
+
+    torch.manual_seed(0)
+    net = MLP(2, 2, 16, 2, layer=gauss_layer, hidden_params={"scale": 2.0}).double()
+    coords = (2 * torch.rand(30, 2, dtype=torch.float64) - 1).requires_grad_(True)
+    value, grad, lap = forward_derivatives(net, coords)
+    torch.testing.assert_close(grad, gradient(net(coords), coords))
+    torch.testing.assert_close(lap, laplacian(net(coords), coords))
+    with pytest.raises(ValueError, match="already registered"):
+        register_layer(gauss_layer)(GaussLayer)
+
+    class GaussRegressor(BaseINR):
+        def _model(self, X, y):
+            signal = SignalMap.from_range(y)
+            return Model(self._network(X, signal.n_outputs, gauss_layer), signal)
+
+    points = grid_coords((8, 8))
+    est = GaussRegressor(hidden_features=16, hidden_layers=1, max_epochs=5).fit(
+        points, points[:, 0])
+    assert est.predict_gradient(points).shape == (64, 2)
+    assert [name for name, _ in layer_activations(est, points)] == ["test-gauss 1",
+                                                                    "test-gauss 2"]

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from sirenkit import grid_coords
-from sirenkit.nn import ReluMLP, SineLayer, Siren
+from sirenkit.nn import LinearLayer, ReluMLP, SineLayer, Siren
 from sirenkit.operators import (
     divergence,
     forward_derivatives,
@@ -174,9 +174,10 @@ def test_autograd_errors():
 def test_forward_derivatives_of_one_sine_layer_are_analytic():
     # f(x) = sin(omega (w . x + b)): grad = omega w cos(.), Laplacian = -omega^2 |w|^2 sin(.)
     layer = SineLayer(3, 1, omega_0=2.5).double()
-    output_layer = torch.nn.Linear(1, 1, bias=False).double()
+    output_layer = LinearLayer(1, 1).double()
     with torch.no_grad():
-        output_layer.weight.fill_(1.0)
+        output_layer.linear.weight.fill_(1.0)
+        output_layer.linear.bias.zero_()
     coords = 2 * torch.rand(50, 3, dtype=torch.float64) - 1
     value, grad, lap = forward_derivatives(torch.nn.Sequential(layer, output_layer), coords)
     w, b = layer.linear.weight[0].detach(), layer.linear.bias[0].detach()

@@ -2,7 +2,6 @@ import pickle
 
 import numpy as np
 import pytest
-from conftest import small_siren_params
 
 from sirenkit import PoissonSolver, grid_coords, image_to_samples, samples_to_image
 from sirenkit.metrics import psnr
@@ -17,13 +16,16 @@ def image():
     return (0.5 + 0.3 * np.sin(2 * xx) * np.cos(1.5 * yy) + 0.1 * xx).astype(np.float32)
 
 
-def solver(**params):
-    return PoissonSolver(**small_siren_params(**{"hidden_features": 64, "max_epochs": 300,
+@pytest.fixture
+def solver(small):
+    def make(**params):
+        return PoissonSolver(**small(**{"hidden_features": 64, "max_epochs": 300,
                                                  **params}))
+    return make
 
 
 @pytest.mark.parametrize("operator", ["autograd", "numerical"])
-def test_recovers_a_smooth_image_from_its_gradient(image, operator):
+def test_recovers_a_smooth_image_from_its_gradient(solver, image, operator):
     coords, gradient = image_to_samples(image_gradient(image))
     est = solver(operator=operator, signal_mean=float(image.mean())).fit(coords, gradient)
     recovered = samples_to_image(est.predict(coords), SHAPE)
@@ -32,7 +34,7 @@ def test_recovers_a_smooth_image_from_its_gradient(image, operator):
     assert est.score(coords, gradient) > 0.95
 
 
-def test_without_signal_mean_the_output_has_zero_mean(image):
+def test_without_signal_mean_the_output_has_zero_mean(solver, image):
     coords, gradient = image_to_samples(image_gradient(image))
     est = solver().fit(coords, gradient)
     recovered = est.predict(coords)
@@ -41,7 +43,7 @@ def test_without_signal_mean_the_output_has_zero_mean(image):
     assert psnr(image.ravel() - image.mean(), recovered) > 30
 
 
-def test_shuffled_coordinates_work_with_the_numerical_operator(image):
+def test_shuffled_coordinates_work_with_the_numerical_operator(solver, image):
     coords, gradient = image_to_samples(image_gradient(image))
     order = np.random.default_rng(0).permutation(len(coords))
     est = solver(operator="numerical", signal_mean=float(image.mean()))
@@ -50,7 +52,7 @@ def test_shuffled_coordinates_work_with_the_numerical_operator(image):
 
 
 @pytest.mark.parametrize("operator", ["autograd", "numerical"])
-def test_laplacian_target_with_mean_and_gradient_mean(image, operator):
+def test_laplacian_target_with_mean_and_gradient_mean(solver, image, operator):
     coords, laplacian = image_to_samples(image_laplacian(image))
     true_gradient = image_gradient(image).reshape(-1, 1, 2).mean(axis=0)
     est = solver(target="laplacian", operator=operator, signal_mean=float(image.mean()),
@@ -70,7 +72,8 @@ def test_laplacian_target_with_mean_and_gradient_mean(image, operator):
 
 
 @pytest.mark.parametrize("operator", ["autograd", "numerical"])
-def test_multiscale_loss_recovers_the_image_and_trains_on_the_grid_in_order(image, operator):
+def test_multiscale_loss_recovers_the_image_and_trains_on_the_grid_in_order(solver, image,
+                                                                          operator):
     coords, gradient = image_to_samples(image_gradient(image))
     order = np.random.default_rng(1).permutation(len(coords))
     est = solver(operator=operator, loss="multiscale", signal_mean=float(image.mean()))
@@ -80,7 +83,7 @@ def test_multiscale_loss_recovers_the_image_and_trains_on_the_grid_in_order(imag
     assert psnr(image.ravel(), est.predict(coords)) > 30
 
 
-def test_multiscale_loss_brings_the_lowest_frequencies_in_sooner():
+def test_multiscale_loss_brings_the_lowest_frequencies_in_sooner(solver):
     # A slow wave plus fine ripples: a gradient MSE is dominated by the ripples (weight k^2)
     # and leaves the slow wave for last; the multiscale loss weighs both alike. (Trained
     # long enough on so small an image, the plain MSE catches up and ends higher.)
@@ -94,13 +97,13 @@ def test_multiscale_loss_brings_the_lowest_frequencies_in_sooner():
     assert results["multiscale"] > results["mse"] + 10, results
 
 
-def test_laplacian_multiscale_loss_weighs_levels_by_4(image):
+def test_laplacian_multiscale_loss_weighs_levels_by_4(solver, image):
     coords, laplacian = image_to_samples(image_laplacian(image))
     est = solver(target="laplacian", operator="numerical", loss="multiscale", max_epochs=2)
     assert est.fit(coords, laplacian).net_.criterion_.level_weight == 4.0
 
 
-def test_rgb_gradient_and_pickle(image):
+def test_rgb_gradient_and_pickle(solver, image):
     rgb = np.stack([image, 1 - image, 0.5 * image], axis=-1)
     coords, gradient = image_to_samples(image_gradient(rgb))
     assert gradient.shape == (len(coords), 6)
@@ -126,15 +129,15 @@ def test_rgb_gradient_and_pickle(image):
      "only applies to target='laplacian'"),
     ({"signal_mean": [0.0, 1.0]}, grid_coords(SHAPE), np.zeros((768, 2)),
      "signal_mean must be None or 1"),
-    ({"target": "divergence"}, grid_coords(SHAPE), np.zeros((768, 2)), "target must be one"),
-    ({"operator": "sobel"}, grid_coords(SHAPE), np.zeros((768, 2)), "operator must be one"),
+    ({"target": "divergence"}, grid_coords(SHAPE), np.zeros((768, 2)), "'target' parameter"),
+    ({"operator": "sobel"}, grid_coords(SHAPE), np.zeros((768, 2)), "'operator' parameter"),
     ({"omega_0": "auto"}, grid_coords(SHAPE), np.zeros((768, 2)), "needs the signal itself"),
     ({"loss": "multiscale"}, grid_coords(SHAPE)[::2], np.zeros((384, 2)),
      "loss='multiscale' needs X to be a full grid"),
     ({"loss": "multiscale", "batch_size": 64}, grid_coords(SHAPE), np.zeros((768, 2)),
      "loss='multiscale' works on the whole grid at once: batch_size must be None"),
-    ({"loss": "spectral"}, grid_coords(SHAPE), np.zeros((768, 2)), "loss must be one of"),
+    ({"loss": "spectral"}, grid_coords(SHAPE), np.zeros((768, 2)), "'loss' parameter"),
 ])
-def test_bad_input(params, X, y, match):
+def test_bad_input(solver, params, X, y, match):
     with pytest.raises(ValueError, match=match):
         solver(max_epochs=1, **params).fit(X, y)

@@ -10,7 +10,9 @@ import torch
 from sklearn.base import clone
 
 from sirenkit import PoissonSolver, SirenRegressor, _runtime, grid_coords
+from sirenkit._plan import Model, SignalMap
 from sirenkit.metrics import psnr
+from sirenkit.nn import NetworkSpec
 from sirenkit.operators import image_gradient
 
 needs_glibc = pytest.mark.skipif(not _runtime.heap_reuse_supported(),
@@ -65,9 +67,15 @@ def test_fit_runs_under_heap_reuse_only_when_asked():
             seen.append(_mmapped_blocks_for(self.size))
             return self.linear(x)
 
+    class ProbeNetwork(NetworkSpec):
+        def build(self, seed=None):
+            return Probe(self.first_params["size"])
+
     class ProbeRegressor(SirenRegressor):
-        def _build_module(self, n_inputs, n_outputs):
-            return Probe(64 * MiB if self.reuse_cpu_memory else 3072 * MiB)
+        def _model(self, X, y):
+            size = 64 * MiB if self.reuse_cpu_memory else 3072 * MiB
+            return Model(ProbeNetwork("sine", 2, 1, 1, 0, first_params={"size": size}),
+                         SignalMap.from_range(y))
 
     coords = grid_coords((8, 8))
     for reuse, expected in ((False, 1), (True, 0)):
@@ -110,7 +118,7 @@ def test_bfloat16_fits_in_mixed_precision_with_float32_output():
     full = SirenRegressor(**params).fit(coords, pixels)
     mixed = SirenRegressor(precision="bfloat16", **params).fit(coords, pixels)
     dtypes = []
-    mixed.net_.module_.net[1].linear.register_forward_hook(
+    mixed.net_.module_.hidden[1].linear.register_forward_hook(
         lambda module, args, out: dtypes.append(out.dtype))
     prediction = mixed.predict(coords)
     assert dtypes == [torch.bfloat16]                   # the matmuls ran in bfloat16
@@ -122,14 +130,14 @@ def test_bfloat16_fits_in_mixed_precision_with_float32_output():
 
 def test_precision_is_validated_and_refused_for_derivative_targets():
     coords, pixels = _image(16)
-    with pytest.raises(ValueError, match="precision must be one of"):
+    with pytest.raises(ValueError, match="'precision' parameter"):
         SirenRegressor(precision="float16", max_epochs=1).fit(coords, pixels)
     gradient = image_gradient(pixels.reshape(16, 16)).reshape(len(coords), -1)
     with pytest.raises(ValueError, match="precision='bfloat16' is for fits of the signal"):
         PoissonSolver(precision="bfloat16", max_epochs=1).fit(coords, gradient)
-    with pytest.raises(TypeError, match="compile must be True or False"):
+    with pytest.raises(TypeError, match="'compile' parameter"):
         SirenRegressor(compile="yes", max_epochs=1).fit(coords, pixels)
-    with pytest.raises(TypeError, match="reuse_cpu_memory must be True or False"):
+    with pytest.raises(TypeError, match="'reuse_cpu_memory' parameter"):
         SirenRegressor(reuse_cpu_memory=None, max_epochs=1).fit(coords, pixels)
 
 
