@@ -44,37 +44,56 @@ from sirenkit.io import load_audio
 from sirenkit.regressors import auto_hidden_layers
 
 # The report's MSEs: ReLU, SIREN 3000, SIREN sample rate, SIREN sample rate + FFT loss.
-REPORT = {"gt_bach": (2.42e-2, 5.40e-4, 3.80e-4, 2.40e-4),
-          "gt_counting": (7.40e-3, 1.06e-3, 7.00e-4, 6.40e-4),
-          "gt_movie": (6.84e-2, 1.41e-2, 8.36e-3, 8.62e-3)}
+REPORT = {
+    "gt_bach": (2.42e-2, 5.40e-4, 3.80e-4, 2.40e-4),
+    "gt_counting": (7.40e-3, 1.06e-3, 7.00e-4, 6.40e-4),
+    "gt_movie": (6.84e-2, 1.41e-2, 8.36e-3, 8.62e-3),
+}
 CONFIGS = ("ReLU", "SIREN 3000", "SIREN rate", "SIREN rate+fft")
 QUICK = dict(offset=1.0, seconds=1.0, hidden_features=128, epochs=300, runs=1)
 FULL = dict(offset=0.0, seconds=None, hidden_features=256, epochs=500, runs=3)
 
 
-def make_estimator(config: str, rate: float, hidden_layers: int | str, settings: dict,
-                   seed: int, device: str, lr: float, omega_scale: float):
-    common = dict(hidden_features=settings["hidden_features"], hidden_layers=hidden_layers,
-                  max_epochs=settings["epochs"], lr=lr, data_range=2.0, device=device,
-                  random_state=seed)
+def make_estimator(
+    config: str,
+    rate: float,
+    hidden_layers: int | str,
+    settings: dict,
+    seed: int,
+    device: str,
+    lr: float,
+    omega_scale: float,
+):
+    common = dict(
+        hidden_features=settings["hidden_features"],
+        hidden_layers=hidden_layers,
+        max_epochs=settings["epochs"],
+        lr=lr,
+        data_range=2.0,
+        device=device,
+        random_state=seed,
+    )
     if config == "ReLU":
         return ReluMLPRegressor(**common)
     if config == "SIREN 3000":
         return SirenRegressor(omega_0=3000.0 * omega_scale, **common)
     loss = "mse+fft" if config.endswith("fft") else "mse"
-    return SirenRegressor(omega_0="sample_rate", sample_rate=rate * omega_scale, loss=loss,
-                          **common)
+    return SirenRegressor(
+        omega_0="sample_rate", sample_rate=rate * omega_scale, loss=loss, **common
+    )
 
 
-def fit_clip(audio: np.ndarray, rate: int, settings: dict, device: str, lr: float,
-             omega_scale: float) -> dict[str, list[tuple[float, float]]]:
+def fit_clip(
+    audio: np.ndarray, rate: int, settings: dict, device: str, lr: float, omega_scale: float
+) -> dict[str, list[tuple[float, float]]]:
     coords, values = audio_to_samples(audio)
     results: dict[str, list[tuple[float, float]]] = {config: [] for config in CONFIGS}
     hidden_layers: int | str = "auto"
     for seed in range(settings["runs"]):
-        for config in reversed(CONFIGS):            # SIRENs first: they resolve the depth
-            estimator = make_estimator(config, rate, hidden_layers, settings, seed, device, lr,
-                                       omega_scale)
+        for config in reversed(CONFIGS):  # SIRENs first: they resolve the depth
+            estimator = make_estimator(
+                config, rate, hidden_layers, settings, seed, device, lr, omega_scale
+            )
             start = time.perf_counter()
             estimator.fit(coords, values)
             seconds = (time.perf_counter() - start) / len(estimator.history_)
@@ -98,17 +117,28 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
     settings = dict(QUICK if args.quick else FULL)
-    settings.update({key: value for key, value in
-                     (("offset", args.offset), ("seconds", args.seconds), ("epochs", args.epochs),
-                      ("runs", args.runs))
-                     if value is not None})
+    settings.update(
+        {
+            key: value
+            for key, value in (
+                ("offset", args.offset),
+                ("seconds", args.seconds),
+                ("epochs", args.epochs),
+                ("runs", args.runs),
+            )
+            if value is not None
+        }
+    )
     device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
     device = "cpu" if device == "auto" else device
-    print(f"{settings}, lr {args.lr}, device {device}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} CPU threads")
-    header = (f"{'clip':12s} {'samples':>9s} {'depth':>5s} {'variance':>9s} {'omega':>6s} | "
-              + " | ".join(
-        f"{config:>24s}" for config in CONFIGS))
+    print(
+        f"{settings}, lr {args.lr}, device {device}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} CPU threads"
+    )
+    header = (
+        f"{'clip':12s} {'samples':>9s} {'depth':>5s} {'variance':>9s} {'omega':>6s} | "
+        + " | ".join(f"{config:>24s}" for config in CONFIGS)
+    )
     rows = []
     for name in args.clips.split(","):
         clip, rate = load_audio(args.data / f"{name}.wav")
@@ -124,11 +154,15 @@ def main() -> None:
             cells.append(f"{mse:8.2e} ({report:7.2e}) {seconds:5.2f}s")
         channels = 1 if audio.ndim == 1 else audio.shape[1]
         depth = auto_hidden_layers(len(audio), channels)
-        rows.append(f"{name:12s} {len(audio):9d} {depth:5d} {np.var(audio, axis=0).mean():9.2e}"
-                    f" {omega_scale:6.3f} | " + " | ".join(f"{cell:>24s}" for cell in cells))
+        rows.append(
+            f"{name:12s} {len(audio):9d} {depth:5d} {np.var(audio, axis=0).mean():9.2e}"
+            f" {omega_scale:6.3f} | " + " | ".join(f"{cell:>24s}" for cell in cells)
+        )
         print(rows[-1], flush=True)
-    print("\nMSE (report's MSE) s/epoch, mean over runs; omega: the factor applied to both "
-          "omega_0 values (excerpt / clip duration)")
+    print(
+        "\nMSE (report's MSE) s/epoch, mean over runs; omega: the factor applied to both "
+        "omega_0 values (excerpt / clip duration)"
+    )
     print(header)
     print("-" * len(header))
     print("\n".join(rows))

@@ -31,8 +31,10 @@ def main() -> None:
     args = parser.parse_args()
     image = load_image(args.image) if args.image else load_sample_image()
     coords, pixels = image_to_samples(image)
-    print(f"image {image.shape}, {args.epochs} epochs, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
+    print(
+        f"image {image.shape}, {args.epochs} epochs, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, {platform.processor() or platform.machine()}"
+    )
     for cls in (SirenRegressor, ReluMLPRegressor):
         est = cls(max_epochs=args.epochs, device=args.device, random_state=0)
         start = time.perf_counter()
@@ -41,9 +43,11 @@ def main() -> None:
         curve = est.history_[:, "train_psnr"]
         marks = ", ".join(f"{e}: {curve[e - 1]:.2f}" for e in MILESTONES if e <= len(curve))
         fitted = est.predict(coords)
-        print(f"{cls.__name__:17s} device {est.device_}: PSNR {psnr(pixels, fitted):.2f} dB "
-              f"(reports' convention {psnr_channel_sum(pixels, fitted):.2f} dB), "
-              f"{seconds / args.epochs:.3f} s/epoch, {seconds:.0f} s in all")
+        print(
+            f"{cls.__name__:17s} device {est.device_}: PSNR {psnr(pixels, fitted):.2f} dB "
+            f"(reports' convention {psnr_channel_sum(pixels, fitted):.2f} dB), "
+            f"{seconds / args.epochs:.3f} s/epoch, {seconds:.0f} s in all"
+        )
         print(f"{'':17s} train_psnr by epoch: {marks}", flush=True)
 
 

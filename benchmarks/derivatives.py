@@ -40,9 +40,16 @@ def plain_output(net: torch.nn.Module, coords: torch.Tensor):
     return output, output
 
 
-def seconds_per_step(operator, net: torch.nn.Module, coords: torch.Tensor, device: str,
-                     repeats: int = 3, training: bool = True) -> float:
+def seconds_per_step(
+    operator,
+    net: torch.nn.Module,
+    coords: torch.Tensor,
+    device: str,
+    repeats: int = 3,
+    training: bool = True,
+) -> float:
     """Median seconds of ``operator`` (and, when training, an MSE backward through it)."""
+
     def run() -> float:
         start = time.perf_counter()
         if training:
@@ -54,7 +61,7 @@ def seconds_per_step(operator, net: torch.nn.Module, coords: torch.Tensor, devic
             torch.cuda.synchronize()
         return time.perf_counter() - start
 
-    run()                                               # warm-up (allocations, kernels)
+    run()  # warm-up (allocations, kernels)
     return statistics.median(run() for _ in range(repeats))
 
 
@@ -89,21 +96,25 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {args.device}, {torch.get_num_threads()} threads, "
-          f"SIREN {args.layers}x{args.width}, {CHANNELS} channels, median of {args.repeats}")
+    print(
+        f"torch {torch.__version__}, {args.device}, {torch.get_num_threads()} threads, "
+        f"SIREN {args.layers}x{args.width}, {CHANNELS} channels, median of {args.repeats}"
+    )
     torch.manual_seed(0)
     net = Siren(2, CHANNELS, args.width, args.layers).to(args.device)
     with cpu_heap_reuse(args.device == "cpu"):
         for side in (int(s) for s in args.sides.split(",")):
             coords = torch.from_numpy(grid_coords((side, side))).to(args.device)
             for phase, operators, training in (
-                    ("training step", training_operators(side), True),
-                    ("inference pass", inference_operators(), False)):
+                ("training step", training_operators(side), True),
+                ("inference pass", inference_operators(), False),
+            ):
                 print(f"\n{side}x{side}, {phase}:")
                 base = None
                 for name, operator in operators.items():
-                    seconds = seconds_per_step(operator, net, coords, args.device,
-                                               args.repeats, training)
+                    seconds = seconds_per_step(
+                        operator, net, coords, args.device, args.repeats, training
+                    )
                     base = base or seconds
                     print(f"  {name:20s} {seconds:9.4f} s  {seconds / base:6.2f}x", flush=True)
 

@@ -30,8 +30,9 @@ GRID = {"hidden_features": [32, 64], "hidden_layers": [1, 2], "omega_0": [20.0, 
 
 def search(coords, pixels, n_jobs: int, epochs: int) -> tuple[float, np.ndarray]:
     estimator = SirenRegressor(max_epochs=epochs, device="cpu", random_state=0)
-    grid = GridSearchCV(estimator, GRID, scoring=psnr_scorer, cv=FullSampleSplit(),
-                        n_jobs=n_jobs, refit=False)
+    grid = GridSearchCV(
+        estimator, GRID, scoring=psnr_scorer, cv=FullSampleSplit(), n_jobs=n_jobs, refit=False
+    )
     start = time.perf_counter()
     grid.fit(coords, pixels)
     return time.perf_counter() - start, grid.cv_results_["mean_test_score"]
@@ -46,16 +47,20 @@ def main() -> None:
     image = bicubic_downscale(load_sample_image(), 256 / args.side)
     coords, pixels = image_to_samples(image)
     n_configs = int(np.prod([len(v) for v in GRID.values()]))
-    print(f"torch {torch.__version__}, {os.cpu_count()} cores, {n_configs} configurations, "
-          f"{args.side}x{args.side} RGB, {args.epochs} epochs each")
+    print(
+        f"torch {torch.__version__}, {os.cpu_count()} cores, {n_configs} configurations, "
+        f"{args.side}x{args.side} RGB, {args.epochs} epochs each"
+    )
     baseline = None
     for n_jobs in (int(j) for j in args.jobs.split(",")):
         seconds, scores = search(coords, pixels, n_jobs, args.epochs)
         baseline = baseline or (seconds, scores)
         same = np.allclose(scores, baseline[1], atol=0.05)
-        print(f"n_jobs={n_jobs}: {seconds:7.1f} s  speed-up {baseline[0] / seconds:4.2f}x  "
-              f"best {scores.max():.2f} dB  scores match n_jobs=1 (0.05 dB): {same}",
-              flush=True)
+        print(
+            f"n_jobs={n_jobs}: {seconds:7.1f} s  speed-up {baseline[0] / seconds:4.2f}x  "
+            f"best {scores.max():.2f} dB  scores match n_jobs=1 (0.05 dB): {same}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -49,9 +49,11 @@ FULL = dict(crop=None, hidden_features=256)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path,
-                        default=Path(__file__).resolve().parents[2] / "shared" / "data"
-                        / "div2k_subset")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared" / "data" / "div2k_subset",
+    )
     parser.add_argument("--quick", action="store_true", help="CPU-sized run (see above)")
     parser.add_argument("--epochs", type=int, default=500)
     parser.add_argument("--device", default="auto")
@@ -62,22 +64,35 @@ def main() -> None:
     if settings["crop"]:
         size = settings["crop"]
         top, left = (image.shape[0] - size) // 2, (image.shape[1] - size) // 2
-        image = image[top:top + size, left:left + size]
+        image = image[top : top + size, left : left + size]
     coords, pixels = image_to_samples(image)
-    print(f"0803 LR {image.shape[1]}x{image.shape[0]}, {settings}, {args.epochs} epochs, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
+    print(
+        f"0803 LR {image.shape[1]}x{image.shape[0]}, {settings}, {args.epochs} epochs, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads"
+    )
 
-    print(f"{'layer':7s} {'setting':11s} | " + " | ".join(
-        f"{s:>8s} (rep. conv; report)" for s in SCHEMES) + " | s/fit")
+    print(
+        f"{'layer':7s} {'setting':11s} | "
+        + " | ".join(f"{s:>8s} (rep. conv; report)" for s in SCHEMES)
+        + " | s/fit"
+    )
     for (layer, setting), params in ROWS.items():
         cells, start = [], time.perf_counter()
         for scheme, reported in zip(SCHEMES, REPORT[layer, setting]):
-            est = SirenRegressor(hidden_features=settings["hidden_features"], hidden_layers=3,
-                                 max_epochs=args.epochs, lr_schedule=None,
-                                 device=args.device, random_state=0, **params(scheme))
+            est = SirenRegressor(
+                hidden_features=settings["hidden_features"],
+                hidden_layers=3,
+                max_epochs=args.epochs,
+                lr_schedule=None,
+                device=args.device,
+                random_state=0,
+                **params(scheme),
+            )
             fitted = est.fit(coords, pixels).predict(coords)
-            cells.append(f"{psnr(pixels, fitted):8.2f} ({psnr_channel_sum(pixels, fitted):5.2f}; "
-                         f"{reported:5.2f})")
+            cells.append(
+                f"{psnr(pixels, fitted):8.2f} ({psnr_channel_sum(pixels, fitted):5.2f}; "
+                f"{reported:5.2f})"
+            )
         seconds = (time.perf_counter() - start) / len(SCHEMES)
         print(f"{layer:7s} {setting:11s} | " + " | ".join(cells) + f" | {seconds:5.1f}")
 

@@ -36,17 +36,23 @@ def main() -> None:
     for path in sorted((args.data / "HR").glob("*.png")):
         hr = load_image(path)
         lr = load_image(args.data / "LR_bicubic_x4" / path.name)
-        row = [omega_from_laplacian(hr), omega_from_laplacian(downsample(hr, 2)),
-               omega_from_laplacian(downsample(hr, 4)), omega_from_laplacian(lr)]
+        row = [
+            omega_from_laplacian(hr),
+            omega_from_laplacian(downsample(hr, 2)),
+            omega_from_laplacian(downsample(hr, 4)),
+            omega_from_laplacian(lr),
+        ]
         rows.append(row)
         print(f"{path.stem:6s} " + " ".join(f"{v:8.1f}" for v in row))
     table = np.array(rows)
     print(f"{'mean':6s} " + " ".join(f"{v:8.1f}" for v in table.mean(axis=0)))
     per_halving = (table[:, 1] / table[:, 0], table[:, 2] / table[:, 1])
-    print(f"omega*(h x2) / omega*(h): HR->HR/2 {per_halving[0].mean():.2f} "
-          f"(range {per_halving[0].min():.2f}-{per_halving[0].max():.2f}), HR/2->HR/4 "
-          f"{per_halving[1].mean():.2f} (range {per_halving[1].min():.2f}-"
-          f"{per_halving[1].max():.2f}); a smooth image would give 2^1.5-4 (2.8-4)")
+    print(
+        f"omega*(h x2) / omega*(h): HR->HR/2 {per_halving[0].mean():.2f} "
+        f"(range {per_halving[0].min():.2f}-{per_halving[0].max():.2f}), HR/2->HR/4 "
+        f"{per_halving[1].mean():.2f} (range {per_halving[1].min():.2f}-"
+        f"{per_halving[1].max():.2f}); a smooth image would give 2^1.5-4 (2.8-4)"
+    )
 
 
 if __name__ == "__main__":

@@ -46,9 +46,12 @@ from sirenkit.poisson import ExactTarget, GridTarget
 
 # The report's image PSNRs, in its channel-summed convention.
 REPORT = {("gradient", "numerical"): 33.88, ("laplacian", "numerical"): 10.34}
-CONFIGS = [(target, operator, network, loss) for target in ("gradient", "laplacian")
-           for operator in ("autograd", "numerical")
-           for network, loss in (("siren", "mse"), ("relu", "mse"), ("siren", "multiscale"))]
+CONFIGS = [
+    (target, operator, network, loss)
+    for target in ("gradient", "laplacian")
+    for operator in ("autograd", "numerical")
+    for network, loss in (("siren", "mse"), ("relu", "mse"), ("siren", "multiscale"))
+]
 QUICK = dict(crop=48, hidden_features=64, hidden_layers=2, epochs=300, images=3)
 FULL = dict(crop=None, hidden_features=256, hidden_layers=3, epochs=1000, images=None)
 
@@ -57,18 +60,32 @@ def centre_crop(image: np.ndarray, size: int | None) -> np.ndarray:
     if size is None:
         return image
     top, left = (image.shape[0] - size) // 2, (image.shape[1] - size) // 2
-    return image[top:top + size, left:left + size]
+    return image[top : top + size, left : left + size]
 
 
-def fit_one(image: np.ndarray, target: str, operator: str, network: str, loss: str,
-            settings: dict, device: str) -> dict:
+def fit_one(
+    image: np.ndarray,
+    target: str,
+    operator: str,
+    network: str,
+    loss: str,
+    settings: dict,
+    device: str,
+) -> dict:
     coords, gradient = image_to_samples(image_gradient(image))
     channels = image.shape[2]
-    params = dict(target=target, operator=operator, network=network, loss=loss,
-                  signal_mean=image.reshape(-1, channels).mean(axis=0),
-                  hidden_features=settings["hidden_features"],
-                  hidden_layers=settings["hidden_layers"], max_epochs=settings["epochs"],
-                  device=device, random_state=0)
+    params = dict(
+        target=target,
+        operator=operator,
+        network=network,
+        loss=loss,
+        signal_mean=image.reshape(-1, channels).mean(axis=0),
+        hidden_features=settings["hidden_features"],
+        hidden_layers=settings["hidden_layers"],
+        max_epochs=settings["epochs"],
+        device=device,
+        random_state=0,
+    )
     if network == "relu":
         params.update(first_layer_init="he", hidden_init="he")
     if target == "laplacian":
@@ -81,10 +98,13 @@ def fit_one(image: np.ndarray, target: str, operator: str, network: str, loss: s
     solver.fit(coords, y)
     seconds = (time.perf_counter() - start) / settings["epochs"]
     recovered = np.clip(samples_to_image(solver.predict(coords), image.shape[:2]), 0, 1)
-    return {"image": psnr(image, recovered), "image_report": psnr_channel_sum(image, recovered),
-            "gradient": _field_psnr(image_gradient(image), image_gradient(recovered)),
-            "laplacian": _field_psnr(image_laplacian(image), image_laplacian(recovered)),
-            "step": seconds}
+    return {
+        "image": psnr(image, recovered),
+        "image_report": psnr_channel_sum(image, recovered),
+        "gradient": _field_psnr(image_gradient(image), image_gradient(recovered)),
+        "laplacian": _field_psnr(image_laplacian(image), image_laplacian(recovered)),
+        "step": seconds,
+    }
 
 
 def _field_psnr(truth: np.ndarray, estimate: np.ndarray) -> float:
@@ -94,32 +114,45 @@ def _field_psnr(truth: np.ndarray, estimate: np.ndarray) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     root = Path(__file__).resolve().parents[1]
-    parser.add_argument("--data", type=Path,
-                        default=root.parent / "shared/data/div2k_subset/LR_bicubic_x4")
+    parser.add_argument(
+        "--data", type=Path, default=root.parent / "shared/data/div2k_subset/LR_bicubic_x4"
+    )
     parser.add_argument("--quick", action="store_true", help="CPU-sized run (see above)")
     parser.add_argument("--images", type=int, help="use the first N images (quick: 3, full: 11)")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--configs", help="comma-separated target:operator:network[:loss] to "
-                        "run, e.g. gradient:numerical:siren:multiscale (loss defaults to mse; "
-                        "default: all 12)")
-    parser.add_argument("--steps-only", action="store_true",
-                        help="skip the fits, only time one step of each operator")
-    parser.add_argument("--no-steps", action="store_true",
-                        help="skip the timing of one step of each operator")
+    parser.add_argument(
+        "--configs",
+        help="comma-separated target:operator:network[:loss] to "
+        "run, e.g. gradient:numerical:siren:multiscale (loss defaults to mse; "
+        "default: all 12)",
+    )
+    parser.add_argument(
+        "--steps-only",
+        action="store_true",
+        help="skip the fits, only time one step of each operator",
+    )
+    parser.add_argument(
+        "--no-steps", action="store_true", help="skip the timing of one step of each operator"
+    )
     args = parser.parse_args()
     settings = dict(QUICK if args.quick else FULL)
     if args.epochs:
         settings["epochs"] = args.epochs
-    paths = sorted(args.data.glob("*.png"))[:args.images or settings["images"]]
+    paths = sorted(args.data.glob("*.png"))[: args.images or settings["images"]]
     device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
     device = "cpu" if device == "auto" else device
-    print(f"{len(paths)} images from {args.data}, {settings}, device {device}, "
-          f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
+    print(
+        f"{len(paths)} images from {args.data}, {settings}, device {device}, "
+        f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads"
+    )
     print("signal_mean (and gradient_mean for the Laplacian) are given as known constants")
     if not args.steps_only:
-        configs = CONFIGS if not args.configs else [
-            tuple((config + ":mse").split(":")[:4]) for config in args.configs.split(",")]
+        configs = (
+            CONFIGS
+            if not args.configs
+            else [tuple((config + ":mse").split(":")[:4]) for config in args.configs.split(",")]
+        )
         unknown = set(configs) - set(CONFIGS)
         if unknown:
             parser.error(f"unknown --configs {sorted(unknown)}; choose from {CONFIGS}")
@@ -129,9 +162,12 @@ def main() -> None:
             for config in configs:
                 row = fit_one(image, *config, settings, device)
                 results[config].append(row)
-                print(f"  {path.name} {image.shape} {' '.join(config)}: image "
-                      f"{row['image']:.2f} dB ({row['image_report']:.2f} report conv.), "
-                      f"{row['step']:.3f} s/step", flush=True)
+                print(
+                    f"  {path.name} {image.shape} {' '.join(config)}: image "
+                    f"{row['image']:.2f} dB ({row['image_report']:.2f} report conv.), "
+                    f"{row['step']:.3f} s/step",
+                    flush=True,
+                )
         print_table(results)
     if not args.no_steps:
         image = centre_crop(load_image(paths[0]), settings["crop"])
@@ -143,18 +179,28 @@ def print_step_costs(shape: tuple[int, ...], settings: dict, device: str) -> Non
     torch.manual_seed(0)
     net = Siren(2, shape[2], settings["hidden_features"], settings["hidden_layers"]).to(device)
     coords = torch.from_numpy(grid_coords(shape[:2])).to(device)
-    print(f"\nSeconds per training step, {shape[0]}x{shape[1]}x{shape[2]} image, SIREN "
-          f"{settings['hidden_layers']}x{settings['hidden_features']}, {device}:")
-    print(f"{'target':9s} | {'numerical':>9s} | {'forward (closed form)':>21s} | "
-          f"{'reverse autograd':>16s}")
+    print(
+        f"\nSeconds per training step, {shape[0]}x{shape[1]}x{shape[2]} image, SIREN "
+        f"{settings['hidden_layers']}x{settings['hidden_features']}, {device}:"
+    )
+    print(
+        f"{'target':9s} | {'numerical':>9s} | {'forward (closed form)':>21s} | "
+        f"{'reverse autograd':>16s}"
+    )
     for kind in ("gradient", "laplacian"):
         # The training operators PoissonSolver uses, the last one forced to reverse mode.
-        operators = (GridTarget(kind, shape[:2]), ExactTarget(kind, training=True),
-                     ExactTarget(kind, training=True, method="reverse"))
+        operators = (
+            GridTarget(kind, shape[:2]),
+            ExactTarget(kind, training=True),
+            ExactTarget(kind, training=True, method="reverse"),
+        )
         seconds = [seconds_per_step(operator, net, coords, device) for operator in operators]
         numerical, forward, reverse = seconds
-        print(f"{kind:9s} | {numerical:9.4f} | {forward:9.4f} ({forward / numerical:4.1f}x)"
-              f"      | {reverse:9.4f} ({reverse / numerical:4.1f}x)", flush=True)
+        print(
+            f"{kind:9s} | {numerical:9.4f} | {forward:9.4f} ({forward / numerical:4.1f}x)"
+            f"      | {reverse:9.4f} ({reverse / numerical:4.1f}x)",
+            flush=True,
+        )
 
 
 def _mean_std(rows: list[dict], key: str) -> str:
@@ -163,18 +209,22 @@ def _mean_std(rows: list[dict], key: str) -> str:
 
 
 def print_table(results: dict) -> None:
-    header = (f"{'target':9s} {'operator':9s} {'network':7s} {'loss':10s} | {'image PSNR':>13s} "
-              f"{'(report conv.)':>14s} {'report':>7s} | {'gradient':>13s} | "
-              f"{'Laplacian':>13s} | {'s/step':>8s}")
+    header = (
+        f"{'target':9s} {'operator':9s} {'network':7s} {'loss':10s} | {'image PSNR':>13s} "
+        f"{'(report conv.)':>14s} {'report':>7s} | {'gradient':>13s} | "
+        f"{'Laplacian':>13s} | {'s/step':>8s}"
+    )
     print(header)
     print("-" * len(header))
     for (target, operator, network, loss), rows in results.items():
         cell = partial(_mean_std, rows)
         report = REPORT.get((target, operator)) if network == "siren" else None
         step = np.mean([row["step"] for row in rows])
-        print(f"{target:9s} {operator:9s} {network:7s} {loss:10s} | {cell('image'):>13s} "
-              f"{cell('image_report'):>14s} {report or '':>7} | {cell('gradient'):>13s} | "
-              f"{cell('laplacian'):>13s} | {step:8.4f}")
+        print(
+            f"{target:9s} {operator:9s} {network:7s} {loss:10s} | {cell('image'):>13s} "
+            f"{cell('image_report'):>14s} {report or '':>7} | {cell('gradient'):>13s} | "
+            f"{cell('laplacian'):>13s} | {step:8.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -29,18 +29,23 @@ def main() -> None:
     parser.add_argument("--precisions", default="float32,tf32,bfloat16")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
-    coords, pixels = image_to_samples(
-        bicubic_downscale(load_sample_image(), 256 / args.side))
-    print(f"torch {torch.__version__}, {args.device}, sample image {args.side}x{args.side} "
-          f"RGB, SIREN 3x256, default recipe, {args.epochs} epochs")
+    coords, pixels = image_to_samples(bicubic_downscale(load_sample_image(), 256 / args.side))
+    print(
+        f"torch {torch.__version__}, {args.device}, sample image {args.side}x{args.side} "
+        f"RGB, SIREN 3x256, default recipe, {args.epochs} epochs"
+    )
     for precision in args.precisions.split(","):
-        est = SirenRegressor(max_epochs=args.epochs, precision=precision,
-                             device=args.device, random_state=0)
+        est = SirenRegressor(
+            max_epochs=args.epochs, precision=precision, device=args.device, random_state=0
+        )
         start = time.perf_counter()
         est.fit(coords, pixels)
         seconds = (time.perf_counter() - start) / args.epochs
-        print(f"{precision:9s} PSNR {psnr(pixels, est.predict(coords)):6.2f} dB  "
-              f"{seconds:.4f} s/epoch", flush=True)
+        print(
+            f"{precision:9s} PSNR {psnr(pixels, est.predict(coords)):6.2f} dB  "
+            f"{seconds:.4f} s/epoch",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -43,9 +43,15 @@ def measure(side: int, device: str) -> dict:
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     gpu_peak = torch.cuda.max_memory_allocated() if est.device_.startswith("cuda") else 0
-    return {"side": side, "seconds": seconds, "baseline": baseline, "peak": peak,
-            "arrays": output.nbytes, "gpu_peak": gpu_peak,
-            "device": est.device_}
+    return {
+        "side": side,
+        "seconds": seconds,
+        "baseline": baseline,
+        "peak": peak,
+        "arrays": output.nbytes,
+        "gpu_peak": gpu_peak,
+        "device": est.device_,
+    }
 
 
 def main() -> None:
@@ -57,17 +63,26 @@ def main() -> None:
     if args.child:
         print(json.dumps(measure(args.child, args.device)))
         return
-    print(f"{'grid':>11s} | {'seconds':>8s} | {'coords/s':>10s} | {'peak RSS':>9s} | "
-          f"{'output':>8s} | {'working':>8s} | {'GPU peak':>8s}   (MiB; working = peak - "
-          f"memory before predict - output)")
+    print(
+        f"{'grid':>11s} | {'seconds':>8s} | {'coords/s':>10s} | {'peak RSS':>9s} | "
+        f"{'output':>8s} | {'working':>8s} | {'GPU peak':>8s}   (MiB; working = peak - "
+        f"memory before predict - output)"
+    )
     for side in (int(s) for s in args.sides.split(",")):
-        child = subprocess.run([sys.executable, __file__, "--child", str(side), "--device",
-                                args.device], capture_output=True, text=True, check=True)
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", str(side), "--device", args.device],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(child.stdout.strip().splitlines()[-1])
         working = r["peak"] - r["baseline"] - r["arrays"]
-        print(f"{side:5d}x{side:<5d} | {r['seconds']:8.2f} | {side**2 / r['seconds']:10.3g} | "
-              f"{r['peak'] / MIB:9.0f} | {r['arrays'] / MIB:8.0f} | {working / MIB:8.0f} | "
-              f"{r['gpu_peak'] / MIB:8.0f}   ({r['device']})", flush=True)
+        print(
+            f"{side:5d}x{side:<5d} | {r['seconds']:8.2f} | {side**2 / r['seconds']:10.3g} | "
+            f"{r['peak'] / MIB:9.0f} | {r['arrays'] / MIB:8.0f} | {working / MIB:8.0f} | "
+            f"{r['gpu_peak'] / MIB:8.0f}   ({r['device']})",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

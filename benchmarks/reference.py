@@ -55,8 +55,10 @@ def _data(size: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
     coords, pixels = image_to_samples(bicubic_downscale(load_sample_image(), 256 / size))
     # The estimator trains on targets scaled to [-1, 1]; give every method the same ones.
     pixels = 2 * pixels - 1
-    return (torch.from_numpy(coords).to(device),
-            torch.from_numpy(pixels.astype(np.float32)).to(device))
+    return (
+        torch.from_numpy(coords).to(device),
+        torch.from_numpy(pixels.astype(np.float32)).to(device),
+    )
 
 
 def _module(device: str) -> Siren:
@@ -109,11 +111,23 @@ def heap_reference_loop(coords, pixels, steps: int, device: str) -> list[float]:
 
 
 def skorch_loop(coords, pixels, steps: int, device: str) -> list[float]:
-    net = INRNet(_module(device), criterion=torch.nn.MSELoss, optimizer=torch.optim.Adam,
-                 lr=LR, max_epochs=steps, batch_size=-1, iterator_train=CoordinateBatches,
-                 iterator_valid=CoordinateBatches, train_split=None, device=device,
-                 callbacks=[("clock", _EpochClock(device))], callbacks__epoch_timer=None,
-                 callbacks__print_log=None, callbacks__valid_loss=None, verbose=0)
+    net = INRNet(
+        _module(device),
+        criterion=torch.nn.MSELoss,
+        optimizer=torch.optim.Adam,
+        lr=LR,
+        max_epochs=steps,
+        batch_size=-1,
+        iterator_train=CoordinateBatches,
+        iterator_valid=CoordinateBatches,
+        train_split=None,
+        device=device,
+        callbacks=[("clock", _EpochClock(device))],
+        callbacks__epoch_timer=None,
+        callbacks__print_log=None,
+        callbacks__valid_loss=None,
+        verbose=0,
+    )
     with cpu_heap_reuse(device == "cpu"):
         net.fit(coords, pixels)
     return dict(net.callbacks_)["clock"].times_
@@ -121,9 +135,18 @@ def skorch_loop(coords, pixels, steps: int, device: str) -> list[float]:
 
 def estimator_fit(coords, pixels, steps: int, device: str, **params) -> list[float]:
     X, y = coords.cpu().numpy(), (pixels.cpu().numpy() + 1) / 2
-    est = SirenRegressor(hidden_features=WIDTH, hidden_layers=LAYERS, omega_0=OMEGA, lr=LR,
-                         lr_schedule=None, max_epochs=steps, device=device, random_state=0,
-                         callbacks=[("clock", _EpochClock(device))], **params)
+    est = SirenRegressor(
+        hidden_features=WIDTH,
+        hidden_layers=LAYERS,
+        omega_0=OMEGA,
+        lr=LR,
+        lr_schedule=None,
+        max_epochs=steps,
+        device=device,
+        random_state=0,
+        callbacks=[("clock", _EpochClock(device))],
+        **params,
+    )
     est.fit(X, y)
     return dict(est.net_.callbacks_)["clock"].times_
 
@@ -137,15 +160,18 @@ METHODS = {
     "compiled": partial(estimator_fit, compile=True),
 }
 #: The printed ratios: (numerator, denominator).
-RATIOS = {"skorch/ref+heap": ("skorch", "ref+heap"),
-          "est/ref": ("estimator", "reference"),
-          "est-noheap/ref": ("est-noheap", "reference"),
-          "compiled/ref": ("compiled", "reference")}
+RATIOS = {
+    "skorch/ref+heap": ("skorch", "ref+heap"),
+    "est/ref": ("estimator", "reference"),
+    "est-noheap/ref": ("est-noheap", "reference"),
+    "compiled/ref": ("compiled", "reference"),
+}
 WARMUP_STEPS = 2
 
 
-def seconds_per_step(coords, pixels, steps: int, device: str, repeats: int,
-                     methods: list[str]) -> dict[str, float]:
+def seconds_per_step(
+    coords, pixels, steps: int, device: str, repeats: int, methods: list[str]
+) -> dict[str, float]:
     """Per method, the best over repeats of the median step time (after warm-up steps).
 
     The methods take turns within each repeat, so a machine that slows down for a while
@@ -156,7 +182,7 @@ def seconds_per_step(coords, pixels, steps: int, device: str, repeats: int,
     for _ in range(repeats):
         for name in methods:
             steps_times = np.diff(METHODS[name](coords, pixels, steps + WARMUP_STEPS, device))
-            best[name] = min(best[name], float(np.median(steps_times[WARMUP_STEPS - 1:])))
+            best[name] = min(best[name], float(np.median(steps_times[WARMUP_STEPS - 1 :])))
     return best
 
 
@@ -165,11 +191,17 @@ def time_to_quality(size: int, device: str, epochs: int, targets=(30.0, 40.0)) -
     # PSNR of the [0, 1] image from the MSE of the [-1, 1] targets: 10 log10(4 / mse).
     curves = {}
     psnrs: list[float] = []
-    times = reference_loop(coords, pixels, epochs, device, on_step=lambda step, loss:
-                           psnrs.append(10 * math.log10(4 / max(loss.item(), 1e-20))))
+    times = reference_loop(
+        coords,
+        pixels,
+        epochs,
+        device,
+        on_step=lambda step, loss: psnrs.append(10 * math.log10(4 / max(loss.item(), 1e-20))),
+    )
     curves["reference (lr 1e-4)"] = (psnrs, times)
-    est = SirenRegressor(max_epochs=epochs, device=device, random_state=0,
-                         callbacks=[("clock", _EpochClock(device))])
+    est = SirenRegressor(
+        max_epochs=epochs, device=device, random_state=0, callbacks=[("clock", _EpochClock(device))]
+    )
     est.fit(coords.cpu().numpy(), (pixels.cpu().numpy() + 1) / 2)
     clock = dict(est.net_.callbacks_)["clock"]
     curves["SirenRegressor() default"] = (list(est.history_[:, "train_psnr"]), clock.times_)
@@ -178,8 +210,14 @@ def time_to_quality(size: int, device: str, epochs: int, targets=(30.0, 40.0)) -
         cells = []
         for target in targets:
             reached = next((i for i, p in enumerate(psnr_curve) if p >= target), None)
-            cells.append(f"{target:.0f} dB: " + ("not reached" if reached is None else
-                                                 f"epoch {reached + 1}, {seconds[reached]:.1f} s"))
+            cells.append(
+                f"{target:.0f} dB: "
+                + (
+                    "not reached"
+                    if reached is None
+                    else f"epoch {reached + 1}, {seconds[reached]:.1f} s"
+                )
+            )
         print(f"  {name:26s} " + "; ".join(cells) + f"; final {psnr_curve[-1]:.2f} dB")
 
 
@@ -193,26 +231,39 @@ def main() -> None:
     parser.add_argument("--quality-epochs", type=int, default=1000)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
-    name = torch.cuda.get_device_name() if args.device.startswith("cuda") else \
-        (platform.processor() or platform.machine())
-    print(f"torch {torch.__version__}, device {args.device} ({name}), "
-          f"{torch.get_num_threads()} CPU threads, Siren {LAYERS}x{WIDTH}, omega_0 {OMEGA}, "
-          f"Adam {LR}, full batch, best of {args.repeats}")
+    name = (
+        torch.cuda.get_device_name()
+        if args.device.startswith("cuda")
+        else (platform.processor() or platform.machine())
+    )
+    print(
+        f"torch {torch.__version__}, device {args.device} ({name}), "
+        f"{torch.get_num_threads()} CPU threads, Siren {LAYERS}x{WIDTH}, omega_0 {OMEGA}, "
+        f"Adam {LR}, full batch, best of {args.repeats}"
+    )
     print("seconds per step, then ratios")
     methods = args.methods.split(",")
     ratios = {name: pair for name, pair in RATIOS.items() if set(pair) <= set(methods)}
-    print(f"{'side':>5s} | " + " | ".join(f"{m:>10s}" for m in methods) + " | "
-          + " | ".join(ratios))
+    print(
+        f"{'side':>5s} | " + " | ".join(f"{m:>10s}" for m in methods) + " | " + " | ".join(ratios)
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         coords, pixels = _data(size, args.device)
         steps = args.steps * max(1, (256 // size) ** 2 // 4)
         timings = seconds_per_step(coords, pixels, steps, args.device, args.repeats, methods)
-        print(f"{size:5d} | " + " | ".join(f"{t:10.4f}" for t in timings.values()) + " | "
-              + " | ".join(f"{timings[a] / timings[b]:{len(name)}.3f}"
-                           for name, (a, b) in ratios.items()), flush=True)
+        print(
+            f"{size:5d} | "
+            + " | ".join(f"{t:10.4f}" for t in timings.values())
+            + " | "
+            + " | ".join(
+                f"{timings[a] / timings[b]:{len(name)}.3f}" for name, (a, b) in ratios.items()
+            ),
+            flush=True,
+        )
     if args.quality:
-        time_to_quality(max(int(s) for s in args.sizes.split(",")), args.device,
-                        args.quality_epochs)
+        time_to_quality(
+            max(int(s) for s in args.sizes.split(",")), args.device, args.quality_epochs
+        )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,7 @@ from reference import _EpochClock  # benchmarks/ is on the path of a script
 from sirenkit import SirenRegressor, grid_coords
 
 BASE = dict(width=256, layers=3, side=128)
-SWEEPS = {"width": [64, 128, 256, 512], "layers": [1, 2, 3, 5],
-          "side": [32, 64, 128, 256]}
+SWEEPS = {"width": [64, 128, 256, 512], "layers": [1, 2, 3, 5], "side": [32, 64, 128, 256]}
 WARMUP_STEPS = 2
 
 
@@ -39,9 +38,16 @@ def step_seconds(width: int, layers: int, side: int, steps: int, device: str) ->
     coords = grid_coords((side, side))
     rng = np.random.default_rng(0)
     pixels = 0.5 + 0.5 * np.sin(rng.uniform(2, 8, 3) * coords[:, :1] + coords[:, 1:])
-    est = SirenRegressor(hidden_features=width, hidden_layers=layers, lr=1e-4,
-                         lr_schedule=None, max_epochs=steps + WARMUP_STEPS, device=device,
-                         random_state=0, callbacks=[("clock", _EpochClock(device))])
+    est = SirenRegressor(
+        hidden_features=width,
+        hidden_layers=layers,
+        lr=1e-4,
+        lr_schedule=None,
+        max_epochs=steps + WARMUP_STEPS,
+        device=device,
+        random_state=0,
+        callbacks=[("clock", _EpochClock(device))],
+    )
     est.fit(coords, pixels)
     times = np.diff([0.0] + dict(est.net_.callbacks_)["clock"].times_)
     return statistics.median(times[WARMUP_STEPS:])
@@ -50,20 +56,26 @@ def step_seconds(width: int, layers: int, side: int, steps: int, device: str) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=6)
-    parser.add_argument("--peak", type=float, default=None,
-                        help="the device's float32 peak in GFLOP/s")
+    parser.add_argument(
+        "--peak", type=float, default=None, help="the device's float32 peak in GFLOP/s"
+    )
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {args.device}, {torch.get_num_threads()} threads, "
-          f"base: {BASE['layers']}x{BASE['width']}, {BASE['side']}x{BASE['side']} RGB, "
-          f"median of {args.steps} steps")
+    print(
+        f"torch {torch.__version__}, {args.device}, {torch.get_num_threads()} threads, "
+        f"base: {BASE['layers']}x{BASE['width']}, {BASE['side']}x{BASE['side']} RGB, "
+        f"median of {args.steps} steps"
+    )
     for factor, values in SWEEPS.items():
-        print(f"\n{factor:>6s} | {'s/step':>8s} | {'GFLOP/step':>10s} | {'GFLOP/s':>8s}"
-              + (" | of peak" if args.peak else ""))
+        print(
+            f"\n{factor:>6s} | {'s/step':>8s} | {'GFLOP/step':>10s} | {'GFLOP/s':>8s}"
+            + (" | of peak" if args.peak else "")
+        )
         for value in values:
             config = {**BASE, factor: value}
-            seconds = step_seconds(config["width"], config["layers"], config["side"],
-                                   args.steps, args.device)
+            seconds = step_seconds(
+                config["width"], config["layers"], config["side"], args.steps, args.device
+            )
             gflop = matmul_flops(config["width"], config["layers"], config["side"] ** 2) / 1e9
             row = f"{value:6d} | {seconds:8.4f} | {gflop:10.2f} | {gflop / seconds:8.1f}"
             if args.peak:

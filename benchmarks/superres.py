@@ -34,10 +34,15 @@ from sirenkit.io import load_image
 from sirenkit.metrics import psnr, psnr_channel_sum
 
 # The report's numbers (its channel-summed PSNR), for the 11 images.
-REPORT = {"bicubic": 20.36, "report basic": "19.42-20.32", "report trick 1": "19.42-20.32",
-          "report trick 2": "19.42-20.32"}
-REPORT_RECIPE = dict(hidden_layers=2, omega_0=30.0, lr=5e-4, weight_decay=5e-6,
-                     gradient_weight=1.28)
+REPORT = {
+    "bicubic": 20.36,
+    "report basic": "19.42-20.32",
+    "report trick 1": "19.42-20.32",
+    "report trick 2": "19.42-20.32",
+}
+REPORT_RECIPE = dict(
+    hidden_layers=2, omega_0=30.0, lr=5e-4, weight_decay=5e-6, gradient_weight=1.28
+)
 METHODS = {
     "report basic": REPORT_RECIPE,
     "report trick 1": dict(REPORT_RECIPE, schedule="multiscale"),
@@ -54,8 +59,10 @@ def crops(lr: np.ndarray, hr: np.ndarray, size: int | None) -> tuple[np.ndarray,
     if size is None:
         return lr, hr
     top, left = (lr.shape[0] - size) // 2, (lr.shape[1] - size) // 2
-    return (lr[top:top + size, left:left + size],
-            hr[4 * top:4 * (top + size), 4 * left:4 * (left + size)])
+    return (
+        lr[top : top + size, left : left + size],
+        hr[4 * top : 4 * (top + size), 4 * left : 4 * (left + size)],
+    )
 
 
 def ssim(truth: np.ndarray, estimate: np.ndarray) -> float:
@@ -67,15 +74,17 @@ def ssim(truth: np.ndarray, estimate: np.ndarray) -> float:
 
 def scores(hr: np.ndarray, estimate: np.ndarray) -> dict:
     estimate = np.clip(estimate, 0, 1)
-    return {"psnr": psnr(hr, estimate), "psnr_report": psnr_channel_sum(hr, estimate),
-            "ssim": ssim(hr, estimate)}
+    return {
+        "psnr": psnr(hr, estimate),
+        "psnr_report": psnr_channel_sum(hr, estimate),
+        "ssim": ssim(hr, estimate),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     root = Path(__file__).resolve().parents[1]
-    parser.add_argument("--data", type=Path,
-                        default=root.parent / "shared/data/div2k_subset")
+    parser.add_argument("--data", type=Path, default=root.parent / "shared/data/div2k_subset")
     parser.add_argument("--quick", action="store_true", help="CPU-sized run (see above)")
     parser.add_argument("--images", type=int, help="first N images (quick: 3, full: 11)")
     parser.add_argument("--epochs", type=int)
@@ -91,45 +100,60 @@ def main() -> None:
     unknown = set(methods) - set(METHODS)
     if unknown:
         parser.error(f"unknown --methods {sorted(unknown)}; choose from {list(METHODS)}")
-    paths = sorted((args.data / "HR").glob("*.png"))[:args.images or settings["images"]]
-    print(f"{len(paths)} images, {settings}, methods {methods}, torch {torch.__version__}, "
-          f"device {args.device}, {torch.get_num_threads()} CPU threads")
+    paths = sorted((args.data / "HR").glob("*.png"))[: args.images or settings["images"]]
+    print(
+        f"{len(paths)} images, {settings}, methods {methods}, torch {torch.__version__}, "
+        f"device {args.device}, {torch.get_num_threads()} CPU threads"
+    )
     results = {name: [] for name in ["bicubic", *methods]}
     for path in paths:
-        lr, hr = crops(load_image(args.data / "LR_bicubic_x4" / path.name), load_image(path),
-                       settings["crop"])
+        lr, hr = crops(
+            load_image(args.data / "LR_bicubic_x4" / path.name), load_image(path), settings["crop"]
+        )
         row = {"bicubic": scores(hr, bicubic_upscale(lr, 4))}
         for name in methods:
-            params = dict(hidden_features=settings["hidden_features"],
-                          max_epochs=settings["epochs"], device=args.device, random_state=0)
+            params = dict(
+                hidden_features=settings["hidden_features"],
+                max_epochs=settings["epochs"],
+                device=args.device,
+                random_state=0,
+            )
             estimator = SirenSuperResolver(**{**params, **METHODS[name]})
             start = time.perf_counter()
             row[name] = scores(hr, estimator.upscale(lr, 4))
             row[name]["seconds"] = time.perf_counter() - start
         for name, result in row.items():
             results[name].append(result)
-        print(f"  {path.name} LR {lr.shape[1]}x{lr.shape[0]}: " + ", ".join(
-            f"{name} {result['psnr']:.2f}" for name, result in row.items()), flush=True)
+        print(
+            f"  {path.name} LR {lr.shape[1]}x{lr.shape[0]}: "
+            + ", ".join(f"{name} {result['psnr']:.2f}" for name, result in row.items()),
+            flush=True,
+        )
     print_table(results)
 
 
 def print_table(results: dict) -> None:
     bicubic = np.array([row["psnr"] for row in results["bicubic"]])
-    header = (f"{'method':17s} | {'PSNR (dB)':>13s} | {'report conv.':>12s} | "
-              f"{'report':>11s} | {'SSIM':>13s} | {'vs bicubic':>10s} | {'wins':>5s} | "
-              f"{'s/image':>7s}")
+    header = (
+        f"{'method':17s} | {'PSNR (dB)':>13s} | {'report conv.':>12s} | "
+        f"{'report':>11s} | {'SSIM':>13s} | {'vs bicubic':>10s} | {'wins':>5s} | "
+        f"{'s/image':>7s}"
+    )
     print(header)
     print("-" * len(header))
     for name, rows in results.items():
-        values = {key: np.array([row[key] for row in rows])
-                  for key in ("psnr", "psnr_report", "ssim")}
+        values = {
+            key: np.array([row[key] for row in rows]) for key in ("psnr", "psnr_report", "ssim")
+        }
         gain = values["psnr"] - bicubic
         seconds = np.mean([row.get("seconds", 0.0) for row in rows])
-        print(f"{name:17s} | {values['psnr'].mean():6.2f} ± {values['psnr'].std():4.2f} | "
-              f"{values['psnr_report'].mean():12.2f} | {REPORT.get(name, ''):>11} | "
-              f"{values['ssim'].mean():.4f} ± {values['ssim'].std():.3f} | "
-              f"{gain.mean():+10.2f} | {int((gain > 0).sum()):2d}/{len(gain):<2d} | "
-              f"{seconds:7.1f}")
+        print(
+            f"{name:17s} | {values['psnr'].mean():6.2f} ± {values['psnr'].std():4.2f} | "
+            f"{values['psnr_report'].mean():12.2f} | {REPORT.get(name, ''):>11} | "
+            f"{values['ssim'].mean():.4f} ± {values['ssim'].std():.3f} | "
+            f"{gain.mean():+10.2f} | {int((gain > 0).sum()):2d}/{len(gain):<2d} | "
+            f"{seconds:7.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from sirenkit.metrics import psnr
 from sirenkit.plotting import plot_snapshots
 from sirenkit.resample import bicubic_downscale
 
-FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"     # the CI docs build: smaller
+FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"  # the CI docs build: smaller
 SIZE, EPOCHS = (32, 200) if FAST else (64, 500)
 LAYERS, WIDTHS = [1, 2, 3], [32, 64, 128]
 
@@ -57,25 +57,44 @@ def fit_quality(pipeline, X, y):
 # ----------
 # The study's optimiser: Adam at lr 1e-4 with no schedule, full batch. Each model records
 # snapshots, so the refitted best model comes with its own.
-study = dict(lr=1e-4, lr_schedule=None, max_epochs=EPOCHS, random_state=0,
-             callbacks=[Snapshots(image.shape[:2], every=EPOCHS // 4)])
+study = dict(
+    lr=1e-4,
+    lr_schedule=None,
+    max_epochs=EPOCHS,
+    random_state=0,
+    callbacks=[Snapshots(image.shape[:2], every=EPOCHS // 4)],
+)
 search = GridSearchCV(
     Pipeline([("model", SirenRegressor())]),
-    {"model": [SirenRegressor(**study), ReluMLPRegressor(**study)],
-     "model__hidden_layers": LAYERS, "model__hidden_features": WIDTHS},
-    scoring=fit_quality, refit="psnr", cv=FullSampleSplit())
+    {
+        "model": [SirenRegressor(**study), ReluMLPRegressor(**study)],
+        "model__hidden_layers": LAYERS,
+        "model__hidden_features": WIDTHS,
+    },
+    scoring=fit_quality,
+    refit="psnr",
+    cv=FullSampleSplit(),
+)
 search.fit(coords, pixels)
 
 results = search.cv_results_
 kinds = ["SIREN" if isinstance(m, SirenRegressor) else "ReLU" for m in results["param_model"]]
-table = {(kind, layers, width): score for kind, layers, width, score in zip(
-    kinds, results["param_model__hidden_layers"], results["param_model__hidden_features"],
-    results["mean_test_psnr"])}
+table = {
+    (kind, layers, width): score
+    for kind, layers, width, score in zip(
+        kinds,
+        results["param_model__hidden_layers"],
+        results["param_model__hidden_features"],
+        results["mean_test_psnr"],
+    )
+}
 for kind in ("SIREN", "ReLU"):
     print(f"{kind} PSNR (dB)   " + "  ".join(f"{w:>5d} wide" for w in WIDTHS))
     for layers in LAYERS:
-        print(f"  {layers} hidden layer{'s' if layers > 1 else ' '} "
-              + "  ".join(f"{table[kind, layers, w]:10.2f}" for w in WIDTHS))
+        print(
+            f"  {layers} hidden layer{'s' if layers > 1 else ' '} "
+            + "  ".join(f"{table[kind, layers, w]:10.2f}" for w in WIDTHS)
+        )
 
 # %%
 # What the sweep shows
@@ -85,14 +104,21 @@ for kind in ("SIREN", "ReLU"):
 worst_siren = min(table[k] for k in table if k[0] == "SIREN")
 best_relu = max(table[k] for k in table if k[0] == "ReLU")
 same_size = all(table["SIREN", d, w] > table["ReLU", d, w] for d in LAYERS for w in WIDTHS)
-print(f"every SIREN beats the ReLU MLP of its size: {same_size}; worst SIREN "
-      f"{worst_siren:.2f} dB, best ReLU MLP {best_relu:.2f} dB")
-by_depth = [table["SIREN", depth, WIDTHS[-1]] for depth in LAYERS]     # widest SIRENs
-by_width = [table["SIREN", LAYERS[-1], width] for width in WIDTHS]     # deepest SIRENs
-print(f"widest SIRENs, deeper is better: {bool(np.all(np.diff(by_depth) > 0))}; "
-      f"deepest SIRENs, wider is better: {bool(np.all(np.diff(by_width) > 0))}")
-print("best:", search.best_params_["model"].__class__.__name__,
-      {k: v for k, v in search.best_params_.items() if k != "model"})
+print(
+    f"every SIREN beats the ReLU MLP of its size: {same_size}; worst SIREN "
+    f"{worst_siren:.2f} dB, best ReLU MLP {best_relu:.2f} dB"
+)
+by_depth = [table["SIREN", depth, WIDTHS[-1]] for depth in LAYERS]  # widest SIRENs
+by_width = [table["SIREN", LAYERS[-1], width] for width in WIDTHS]  # deepest SIRENs
+print(
+    f"widest SIRENs, deeper is better: {bool(np.all(np.diff(by_depth) > 0))}; "
+    f"deepest SIRENs, wider is better: {bool(np.all(np.diff(by_width) > 0))}"
+)
+print(
+    "best:",
+    search.best_params_["model"].__class__.__name__,
+    {k: v for k, v in search.best_params_.items() if k != "model"},
+)
 
 # %%
 # Training curves of all 18 configurations
@@ -101,13 +127,21 @@ print("best:", search.best_params_["model"].__class__.__name__,
 figure, (loss_ax, psnr_ax) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
 sizes = [(layers, width) for layers in LAYERS for width in WIDTHS]
 colours = plt.cm.viridis(np.linspace(0.9, 0.0, len(sizes)))
-for index, (kind, layers, width) in enumerate(zip(
-        kinds, results["param_model__hidden_layers"], results["param_model__hidden_features"])):
-    style = dict(color=colours[sizes.index((layers, width))],
-                 linestyle="-" if kind == "SIREN" else "--", linewidth=1)
+for index, (kind, layers, width) in enumerate(
+    zip(kinds, results["param_model__hidden_layers"], results["param_model__hidden_features"])
+):
+    style = dict(
+        color=colours[sizes.index((layers, width))],
+        linestyle="-" if kind == "SIREN" else "--",
+        linewidth=1,
+    )
     loss_ax.plot(CURVE, [results[f"mean_test_loss@{e}"][index] for e in CURVE], **style)
-    psnr_ax.plot(CURVE, [results[f"mean_test_psnr@{e}"][index] for e in CURVE],
-                 label=f"{kind} {layers}x{width}", **style)
+    psnr_ax.plot(
+        CURVE,
+        [results[f"mean_test_psnr@{e}"][index] for e in CURVE],
+        label=f"{kind} {layers}x{width}",
+        **style,
+    )
 loss_ax.set(xlabel="epoch", ylabel="training loss", yscale="log")
 psnr_ax.set(xlabel="epoch", ylabel="PSNR (dB)")
 psnr_ax.legend(fontsize="x-small", ncol=2)

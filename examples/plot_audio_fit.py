@@ -22,13 +22,15 @@ from sirenkit import SirenRegressor, audio_to_samples
 from sirenkit.metrics import psnr
 from sirenkit.plotting import plot_audio
 
-FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"     # the CI docs build: smaller
+FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"  # the CI docs build: smaller
 RATE, EPOCHS = 8000, (150 if FAST else 500)
 
 t = np.arange(RATE // 2) / RATE
-clip = sum(0.2 * np.sin(2 * np.pi * f * t) * (t > start)
-           for f, start in [(220, 0.0), (277, 0.1), (330, 0.2)])
-clip = clip + 0.15 * np.sin(2 * np.pi * (300 * t + 1200 * t**2))     # 300 -> 1500 Hz
+clip = sum(
+    0.2 * np.sin(2 * np.pi * f * t) * (t > start)
+    for f, start in [(220, 0.0), (277, 0.1), (330, 0.2)]
+)
+clip = clip + 0.15 * np.sin(2 * np.pi * (300 * t + 1200 * t**2))  # 300 -> 1500 Hz
 times, samples = audio_to_samples(clip.astype(np.float32))
 
 # %%
@@ -37,10 +39,18 @@ times, samples = audio_to_samples(clip.astype(np.float32))
 # The report's recipe with and without the spectrum term. ``data_range=2`` because audio
 # lies in ``[-1, 1]``; ``lr=1e-4`` because with omega_0 in the thousands a larger step moves
 # the first layer's phases too far.
-recipe = dict(omega_0="sample_rate", sample_rate=RATE, hidden_layers="auto", data_range=2.0,
-              lr=1e-4, max_epochs=EPOCHS, random_state=0)
-fits = {loss: SirenRegressor(loss=loss, **recipe).fit(times, samples)
-        for loss in ["mse", "mse+fft"]}
+recipe = dict(
+    omega_0="sample_rate",
+    sample_rate=RATE,
+    hidden_layers="auto",
+    data_range=2.0,
+    lr=1e-4,
+    max_epochs=EPOCHS,
+    random_state=0,
+)
+fits = {
+    loss: SirenRegressor(loss=loss, **recipe).fit(times, samples) for loss in ["mse", "mse+fft"]
+}
 for loss, est in fits.items():
     print(f"loss={loss!r:10s} PSNR {psnr(samples, est.predict(times), data_range=2):.2f} dB")
 
@@ -53,6 +63,9 @@ for loss, est in fits.items():
 # quiet frequencies, which the MSE hardly sees (``benchmarks/audio.py`` finds the same on
 # the report's real clips, where its MSE is up to 2.6x higher). Its use is perceptual: it
 # pulls the fit's spectrum towards the clip's, quiet bands included.
-plot_audio({"clip": clip, **{f"SIREN ({k})": est.predict(times) for k, est in fits.items()}},
-           RATE, window=(0.30, 0.33))
+plot_audio(
+    {"clip": clip, **{f"SIREN ({k})": est.predict(times) for k, est in fits.items()}},
+    RATE,
+    window=(0.30, 0.33),
+)
 plt.show()

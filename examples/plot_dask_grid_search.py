@@ -23,15 +23,18 @@ from sirenkit.io import load_sample_image
 from sirenkit.metrics import psnr_scorer
 from sirenkit.resample import bicubic_downscale
 
-FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"     # the CI docs build: smaller
+FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"  # the CI docs build: smaller
 SIZE, EPOCHS = (32, 60) if FAST else (64, 200)
 
 image = bicubic_downscale(load_sample_image(), 256 / SIZE)
 coords, pixels = image_to_samples(image)
-search = GridSearchCV(SirenRegressor(max_epochs=EPOCHS, random_state=0),
-                      {"hidden_layers": [1, 2], "hidden_features": [32, 64],
-                       "omega_0": [10.0, 30.0]},
-                      scoring=psnr_scorer, cv=FullSampleSplit(), n_jobs=-1)
+search = GridSearchCV(
+    SirenRegressor(max_epochs=EPOCHS, random_state=0),
+    {"hidden_layers": [1, 2], "hidden_features": [32, 64], "omega_0": [10.0, 30.0]},
+    scoring=psnr_scorer,
+    cv=FullSampleSplit(),
+    n_jobs=-1,
+)
 
 # %%
 # The same search, locally and on the cluster
@@ -41,12 +44,15 @@ search = GridSearchCV(SirenRegressor(max_epochs=EPOCHS, random_state=0),
 from distributed import Client, LocalCluster  # noqa: E402
 
 local_scores = search.fit(coords, pixels).cv_results_["mean_test_score"]
-with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                  dashboard_address=None) as cluster, Client(cluster):
+with (
+    LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster,
+    Client(cluster),
+):
     with parallel_backend("dask"):
         dask_scores = search.fit(coords, pixels).cv_results_["mean_test_score"]
 for params, score in zip(search.cv_results_["params"], dask_scores):
     print(params, f"{score:.2f} dB")
-print("same scores on the cluster as locally:",
-      np.allclose(local_scores, dask_scores, rtol=1e-5))
+print("same scores on the cluster as locally:", np.allclose(local_scores, dask_scores, rtol=1e-5))
 print("best:", search.best_params_)

@@ -30,14 +30,15 @@ from sirenkit.metrics import psnr
 from sirenkit.plotting import plot_activations
 from sirenkit.resample import bicubic_downscale
 
-FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"     # the CI docs build: smaller
+FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"  # the CI docs build: smaller
 SIZE, EPOCHS = (32, 100) if FAST else (64, 200)
 SCHEMES = ["sitzmann", "xavier", "he"]
 
 image = bicubic_downscale(load_sample_image(), 256 / SIZE)
 coords, pixels = image_to_samples(image)
-settings = dict(hidden_features=128, hidden_layers=3, max_epochs=EPOCHS, lr_schedule=None,
-                random_state=0)
+settings = dict(
+    hidden_features=128, hidden_layers=3, max_epochs=EPOCHS, lr_schedule=None, random_state=0
+)
 
 
 def fit_psnr(**params) -> tuple[float, SirenRegressor]:

@@ -23,13 +23,13 @@ from sirenkit.io import load_sample_image
 from sirenkit.metrics import psnr
 from sirenkit.resample import bicubic_downscale
 
-FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"     # the CI docs build: smaller
+FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"  # the CI docs build: smaller
 SIZE, EPOCHS = (64, 150) if FAST else (128, 300)
 OMEGAS = [3, 10, 20, 30, 60, 120, 250]
 
 photo = load_sample_image()
-image = bicubic_downscale(photo, 256 / SIZE)                # what is fitted
-dense = bicubic_downscale(photo, 128 / SIZE)                # the truth between the samples
+image = bicubic_downscale(photo, 256 / SIZE)  # what is fitted
+dense = bicubic_downscale(photo, 128 / SIZE)  # the truth between the samples
 coords, pixels = image_to_samples(image)
 dense_coords, dense_pixels = image_to_samples(dense)
 
@@ -38,18 +38,22 @@ dense_coords, dense_pixels = image_to_samples(dense)
 # ---------
 # The same network, seed and training for every omega_0, then the automatic rule.
 settings = dict(hidden_features=128, hidden_layers=3, max_epochs=EPOCHS, random_state=0)
-fits = {omega: SirenRegressor(omega_0=omega, **settings).fit(coords, pixels)
-        for omega in OMEGAS + ["auto"]}
+fits = {
+    omega: SirenRegressor(omega_0=omega, **settings).fit(coords, pixels)
+    for omega in OMEGAS + ["auto"]
+}
 auto = fits.pop("auto")
-scores = {omega: (psnr(pixels, est.predict(coords)), psnr(dense_pixels,
-                                                          est.predict(dense_coords)))
-          for omega, est in fits.items()}
+scores = {
+    omega: (psnr(pixels, est.predict(coords)), psnr(dense_pixels, est.predict(dense_coords)))
+    for omega, est in fits.items()
+}
 for omega, (fitted, between) in scores.items():
-    print(f"omega_0 = {omega:5.1f}: {fitted:6.2f} dB on the fitted grid, "
-          f"{between:6.2f} dB on the 2x grid")
+    print(
+        f"omega_0 = {omega:5.1f}: {fitted:6.2f} dB on the fitted grid, "
+        f"{between:6.2f} dB on the 2x grid"
+    )
 auto_scores = psnr(pixels, auto.predict(coords)), psnr(dense_pixels, auto.predict(dense_coords))
-print(f"omega_0 = auto ({auto.omega_0_:.1f}): {auto_scores[0]:6.2f} dB / "
-      f"{auto_scores[1]:6.2f} dB")
+print(f"omega_0 = auto ({auto.omega_0_:.1f}): {auto_scores[0]:6.2f} dB / {auto_scores[1]:6.2f} dB")
 
 # %%
 # PSNR against omega_0
@@ -63,8 +67,10 @@ print(f"omega_0 = auto ({auto.omega_0_:.1f}): {auto_scores[0]:6.2f} dB / "
 # To render a fit at a higher resolution, take omega_0 near the peak of the second curve.
 best_fit = max(scores, key=lambda o: scores[o][0])
 best_between = max(scores, key=lambda o: scores[o][1])
-print(f"best omega_0 on the fitted grid: {best_fit}; on the 2x grid: {best_between}; "
-      f"rule: {auto.omega_0_:.1f}")
+print(
+    f"best omega_0 on the fitted grid: {best_fit}; on the 2x grid: {best_between}; "
+    f"rule: {auto.omega_0_:.1f}"
+)
 figure, ax = plt.subplots(figsize=(6, 4), layout="constrained")
 ax.semilogx(OMEGAS, [s[0] for s in scores.values()], "o-", label="fitted grid")
 ax.semilogx(OMEGAS, [s[1] for s in scores.values()], "s-", label="2x denser grid")
@@ -84,8 +90,7 @@ figure, axes = plt.subplots(1, 4, figsize=(12, 3.4), layout="constrained")
 axes[0].imshow(dense)
 axes[0].set_title("truth (2x grid)")
 for ax, omega in zip(axes[1:], shown):
-    render = samples_to_image(fits[omega].predict(grid_coords(dense.shape[:2])),
-                              dense.shape[:2])
+    render = samples_to_image(fits[omega].predict(grid_coords(dense.shape[:2])), dense.shape[:2])
     ax.imshow(np.clip(render, 0, 1))
     ax.set_title(f"omega_0 = {omega}: {scores[omega][1]:.1f} dB")
 for ax in axes:

@@ -24,7 +24,7 @@ from sirenkit import PoissonSolver, grid_coords, image_to_samples, samples_to_im
 from sirenkit.io import load_sample_image
 from sirenkit.operators import image_gradient
 
-FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"     # the CI docs build: smaller
+FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"  # the CI docs build: smaller
 SIZE, EPOCHS = (64, 250) if FAST else (96, 400)
 
 # %%
@@ -39,7 +39,7 @@ rows, cols = np.meshgrid(*(grid_coords(SIZE)[:, 0],) * 2, indexing="ij")
 sky = np.stack([0.95 - 0.2 * rows, 0.55 - 0.35 * rows, 0.35 + 0.3 * rows], axis=-1)
 background = np.clip(sky + 0.05 * np.sin(12 * rows)[..., None], 0, 1).astype(np.float32)
 
-mask = ((rows / 0.55) ** 2 + (cols / 0.42) ** 2) < 1            # an ellipse round the face
+mask = ((rows / 0.55) ** 2 + (cols / 0.42) ** 2) < 1  # an ellipse round the face
 naive = np.where(mask[..., None], source, background)
 
 # %%
@@ -48,8 +48,9 @@ naive = np.where(mask[..., None], source, background)
 # Inside the mask the gradient of the source, outside it that of the background.
 # :func:`sirenkit.operators.image_gradient` returns ``(H, W, 2 * C)`` in units of the
 # ``[-1, 1]`` coordinates, which is what the solver fits.
-field = np.where(np.repeat(mask[..., None], 6, axis=-1), image_gradient(source),
-                 image_gradient(background))
+field = np.where(
+    np.repeat(mask[..., None], 6, axis=-1), image_gradient(source), image_gradient(background)
+)
 coords, target = image_to_samples(field)
 
 # %%
@@ -58,9 +59,15 @@ coords, target = image_to_samples(field)
 # A gradient says nothing about the mean colour; the background's mean sets it. Gradient
 # descent fits the low frequencies of a Poisson problem last: omega_0=10 (rather than 30)
 # suits the smooth background and keeps its colours within 400 epochs.
-solver = PoissonSolver(target="gradient", hidden_features=128, hidden_layers=3, omega_0=10.0,
-                       max_epochs=EPOCHS, signal_mean=background.reshape(-1, 3).mean(axis=0),
-                       random_state=0)
+solver = PoissonSolver(
+    target="gradient",
+    hidden_features=128,
+    hidden_layers=3,
+    omega_0=10.0,
+    max_epochs=EPOCHS,
+    signal_mean=background.reshape(-1, 3).mean(axis=0),
+    random_state=0,
+)
 solver.fit(coords, target)
 blended = np.clip(samples_to_image(solver.predict(coords), (SIZE, SIZE)), 0, 1)
 print(f"R^2 of the fitted gradient field: {solver.score(coords, target):.3f}")
@@ -70,8 +77,11 @@ print(f"R^2 of the fitted gradient field: {solver.score(coords, target):.3f}")
 # colour from the sunset around it. The pale halo is the source's own backdrop inside the
 # ellipse: gradient-domain cloning carries the source's gradients, backdrop included.
 figure, axes = plt.subplots(1, 4, figsize=(13, 3.6))
-for axis, picture, title in zip(axes, [source, background, naive, blended],
-                                ["Source", "Background", "Naive paste", "Poisson blend"]):
+for axis, picture, title in zip(
+    axes,
+    [source, background, naive, blended],
+    ["Source", "Background", "Naive paste", "Poisson blend"],
+):
     axis.imshow(picture)
     axis.set_title(title)
     axis.axis("off")

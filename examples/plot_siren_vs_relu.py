@@ -23,10 +23,10 @@ from sirenkit.metrics import psnr
 from sirenkit.plotting import plot_derivatives, plot_history, plot_snapshots
 from sirenkit.resample import bicubic_downscale
 
-FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"     # the CI docs build: smaller
+FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"  # the CI docs build: smaller
 SIZE, EPOCHS = (96, 100) if FAST else (128, 300)
 
-image = bicubic_downscale(load_sample_image(), 256 / SIZE)   # (SIZE, SIZE, 3) in [0, 1]
+image = bicubic_downscale(load_sample_image(), 256 / SIZE)  # (SIZE, SIZE, 3) in [0, 1]
 coords, pixels = image_to_samples(image)
 
 # %%

@@ -28,11 +28,11 @@ from sirenkit.io import load_sample_image
 from sirenkit.metrics import psnr
 from sirenkit.resample import bicubic_downscale
 
-FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"     # the CI docs build: smaller
+FAST = os.environ.get("SIRENKIT_FAST_EXAMPLES") == "1"  # the CI docs build: smaller
 HR_SIZE, EPOCHS = (128, 100) if FAST else (256, 300)
 
-high = bicubic_downscale(load_sample_image(), 256 / HR_SIZE)   # the truth
-low = bicubic_downscale(high, 4)                               # what the methods see
+high = bicubic_downscale(load_sample_image(), 256 / HR_SIZE)  # the truth
+low = bicubic_downscale(high, 4)  # what the methods see
 
 # %%
 # Three upscales
@@ -40,10 +40,12 @@ low = bicubic_downscale(high, 4)                               # what the method
 settings = dict(hidden_features=128, hidden_layers=3, max_epochs=EPOCHS, random_state=0)
 upscaled = {
     "bicubic": bicubic_upscale(low, 4),
-    "report recipe": SirenSuperResolver(gradient_weight=1.28, weight_decay=5e-6, lr=5e-4,
-                                        **settings).upscale(low, 4),
-    "forward residual": SirenSuperResolver(degradation="bicubic", residual=True,
-                                           **settings).upscale(low, 4),
+    "report recipe": SirenSuperResolver(
+        gradient_weight=1.28, weight_decay=5e-6, lr=5e-4, **settings
+    ).upscale(low, 4),
+    "forward residual": SirenSuperResolver(
+        degradation="bicubic", residual=True, **settings
+    ).upscale(low, 4),
 }
 for name, picture in upscaled.items():
     print(f"{name:17s} PSNR {psnr(high, np.clip(picture, 0, 1)):.2f} dB")
@@ -55,7 +57,7 @@ for name, picture in upscaled.items():
 # bicubic is a strong baseline at x4. The report's recipe is a slightly crisper bicubic; the
 # forward residual sharpens edges more, at the price of faint ripples in flat regions (the
 # network's high frequencies that the downscaled rendering cannot see).
-window = np.s_[HR_SIZE // 8: HR_SIZE // 8 + HR_SIZE // 3, HR_SIZE // 3: 2 * HR_SIZE // 3]
+window = np.s_[HR_SIZE // 8 : HR_SIZE // 8 + HR_SIZE // 3, HR_SIZE // 3 : 2 * HR_SIZE // 3]
 figure, axes = plt.subplots(1, 5, figsize=(15, 3.4), layout="constrained")
 axes[0].imshow(low, interpolation="nearest")
 axes[0].set_title(f"LR {low.shape[0]}x{low.shape[1]}")

@@ -186,8 +186,9 @@ ATTRIBUTES_DOC = """
 
 def docstring(template: str) -> str:
     """An estimator docstring with the shared parameter and attribute sections filled in."""
-    return (template.replace("%(common_params)s", PARAMS_DOC.strip())
-            .replace("%(common_attributes)s", ATTRIBUTES_DOC.strip()))
+    return template.replace("%(common_params)s", PARAMS_DOC.strip()).replace(
+        "%(common_attributes)s", ATTRIBUTES_DOC.strip()
+    )
 
 
 def auto_hidden_layers(n_samples: int, n_outputs: int) -> int:
@@ -207,8 +208,12 @@ def _compile_supported() -> bool:
     """Whether torch.compile can run here; warns and returns False when it cannot."""
     if torch._dynamo.is_dynamo_supported():
         return True
-    warnings.warn("compile=True: torch.compile is not supported on this platform or "
-                  "Python version; training without it", RuntimeWarning, stacklevel=5)
+    warnings.warn(
+        "compile=True: torch.compile is not supported on this platform or "
+        "Python version; training without it",
+        RuntimeWarning,
+        stacklevel=5,
+    )
     return False
 
 
@@ -218,18 +223,24 @@ def _resolve_device(device: str) -> str:
     try:
         torch.device(device)
     except RuntimeError:
-        raise ValueError(f"device must be 'auto' or a torch device string, got {device!r}") \
-            from None
+        raise ValueError(
+            f"device must be 'auto' or a torch device string, got {device!r}"
+        ) from None
     return device
 
 
 def _check_callbacks(callbacks) -> None:
     for index, item in enumerate(callbacks or ()):
-        callback = item[1] if isinstance(item, tuple) and len(item) == 2 \
-            and isinstance(item[0], str) else item
+        callback = (
+            item[1]
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
+            else item
+        )
         if not isinstance(callback, Callback):
-            raise TypeError(f"callbacks must hold skorch callbacks (or (name, callback) "
-                            f"pairs); item {index} is {item!r}")
+            raise TypeError(
+                f"callbacks must hold skorch callbacks (or (name, callback) "
+                f"pairs); item {index} is {item!r}"
+            )
 
 
 def _check_coord_range(coord_range) -> tuple[float, float] | None:
@@ -238,8 +249,9 @@ def _check_coord_range(coord_range) -> tuple[float, float] | None:
     try:
         low, high = (float(v) for v in coord_range)
     except (TypeError, ValueError):
-        raise ValueError(f"coord_range must be a (low, high) pair of numbers or None, "
-                         f"got {coord_range!r}") from None
+        raise ValueError(
+            f"coord_range must be a (low, high) pair of numbers or None, got {coord_range!r}"
+        ) from None
     if not low < high:
         raise ValueError(f"coord_range must have low < high, got {coord_range!r}")
     return low, high
@@ -289,8 +301,12 @@ class BaseINR(RegressorMixin, BaseEstimator):
     }
     #: The parameters that define the network and its output map: a warm start keeps
     #: those and refuses a change of them.
-    _model_parameters: tuple[str, ...] = ("hidden_features", "hidden_layers",
-                                          "first_layer_init", "hidden_init")
+    _model_parameters: tuple[str, ...] = (
+        "hidden_features",
+        "hidden_layers",
+        "first_layer_init",
+        "hidden_init",
+    )
     #: What ``predict`` and ``score`` read, validated there too (they may change after fit).
     _predict_parameters = ("coord_range", "strict_coords", "predict_batch_size")
 
@@ -309,8 +325,11 @@ class BaseINR(RegressorMixin, BaseEstimator):
         constraints, model_parameters = {}, []
         for klass in reversed(cls.__mro__):
             constraints.update(klass.__dict__.get("_parameter_constraints", {}))
-            model_parameters += [name for name in klass.__dict__.get("_model_parameters", ())
-                                 if name not in model_parameters]
+            model_parameters += [
+                name
+                for name in klass.__dict__.get("_model_parameters", ())
+                if name not in model_parameters
+            ]
         cls._parameter_constraints = constraints
         cls._model_parameters = tuple(model_parameters)
         init = cls.__dict__.get("__init__")
@@ -322,26 +341,44 @@ class BaseINR(RegressorMixin, BaseEstimator):
             if own_init is None:
                 continue
             own = _own_parameters(own_init)
-            merged += [p for p in own if p.kind is not inspect.Parameter.VAR_KEYWORD
-                       and p.name not in seen]
+            merged += [
+                p for p in own if p.kind is not inspect.Parameter.VAR_KEYWORD and p.name not in seen
+            ]
             seen.update(p.name for p in own)
             if not _passes_params_on(own):
                 break
         init._own_parameters = _own_parameters(init)
         init.__signature__ = inspect.Signature(merged)
 
-    def __init__(self, *, hidden_features: int = 256, hidden_layers: int | str = 3,
-                 first_layer_init: str = "auto", hidden_init: str = "auto",
-                 lr: float = 1e-3, max_epochs: int = 500, batch_size: int | None = None,
-                 lr_schedule: str | None = "plateau", lr_factor: float = 0.6,
-                 lr_patience: int | str = "auto", weight_decay: float = 0.0,
-                 loss: str = "mse", data_range: float = 1.0,
-                 coord_range: tuple[float, float] | None = (-1.0, 1.0),
-                 strict_coords: bool = False, predict_batch_size: int = 65536,
-                 callbacks: list | None = None, checkpoint_dir: str | None = None,
-                 warm_start: bool = False, device: str = "auto", compile: bool = False,
-                 precision: str = "float32", reuse_cpu_memory: bool = True,
-                 random_state=None, verbose: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        hidden_features: int = 256,
+        hidden_layers: int | str = 3,
+        first_layer_init: str = "auto",
+        hidden_init: str = "auto",
+        lr: float = 1e-3,
+        max_epochs: int = 500,
+        batch_size: int | None = None,
+        lr_schedule: str | None = "plateau",
+        lr_factor: float = 0.6,
+        lr_patience: int | str = "auto",
+        weight_decay: float = 0.0,
+        loss: str = "mse",
+        data_range: float = 1.0,
+        coord_range: tuple[float, float] | None = (-1.0, 1.0),
+        strict_coords: bool = False,
+        predict_batch_size: int = 65536,
+        callbacks: list | None = None,
+        checkpoint_dir: str | None = None,
+        warm_start: bool = False,
+        device: str = "auto",
+        compile: bool = False,
+        precision: str = "float32",
+        reuse_cpu_memory: bool = True,
+        random_state=None,
+        verbose: int = 0,
+    ) -> None:
         self.hidden_features = hidden_features
         self.hidden_layers = hidden_layers
         self.first_layer_init = first_layer_init
@@ -375,18 +412,38 @@ class BaseINR(RegressorMixin, BaseEstimator):
 
     def _plan(self, X: np.ndarray, y: np.ndarray, model: Model) -> TrainingPlan:
         """What the network trains on (step 3); by default the scaled signal itself."""
-        return TrainingPlan(stages=[Stage(X, model.signal.targets(y))],
-                            criterion=self._LOSSES[self.loss])
+        return TrainingPlan(
+            stages=[Stage(X, model.signal.targets(y))], criterion=self._LOSSES[self.loss]
+        )
 
-    def _network(self, X: np.ndarray, n_outputs: int, layer: str, *,
-                 first_params: dict | None = None, hidden_params: dict | None = None,
-                 zero_output: bool = False) -> NetworkSpec:
+    def _network(
+        self,
+        X: np.ndarray,
+        n_outputs: int,
+        layer: str,
+        *,
+        first_params: dict | None = None,
+        hidden_params: dict | None = None,
+        zero_output: bool = False,
+    ) -> NetworkSpec:
         """The :class:`NetworkSpec` of the shared architecture parameters, for ``_model``."""
-        hidden_layers = auto_hidden_layers(len(X), n_outputs) \
-            if self.hidden_layers == "auto" else self.hidden_layers
-        return NetworkSpec(layer, X.shape[1], n_outputs, self.hidden_features, hidden_layers,
-                           self.first_layer_init, self.hidden_init, first_params or {},
-                           hidden_params or {}, zero_output)
+        hidden_layers = (
+            auto_hidden_layers(len(X), n_outputs)
+            if self.hidden_layers == "auto"
+            else self.hidden_layers
+        )
+        return NetworkSpec(
+            layer,
+            X.shape[1],
+            n_outputs,
+            self.hidden_features,
+            hidden_layers,
+            self.first_layer_init,
+            self.hidden_init,
+            first_params or {},
+            hidden_params or {},
+            zero_output,
+        )
 
     # -- fit ----------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -420,10 +477,11 @@ class BaseINR(RegressorMixin, BaseEstimator):
                 f"precision={self.precision!r} is for fits of the signal itself: this "
                 f"estimator trains on {type(plan.target_operator).__name__} targets "
                 "(derivatives or a forward model), which need float32; use 'float32' or "
-                "'tf32'")
+                "'tf32'"
+            )
         if warm:
             module, history = self._fitted_module(), self.net_.history
-            self.device_ = device           # skorch moves the network there
+            self.device_ = device  # skorch moves the network there
         else:
             self._record_model(model, device)
             module, history = None, None
@@ -455,19 +513,21 @@ class BaseINR(RegressorMixin, BaseEstimator):
                 raise ValueError(
                     f"warm_start=True continues the fitted network, built with {name}="
                     f"{fitted!r}; got {name}={params[name]!r}. Set warm_start=False to fit "
-                    "a new network.")
+                    "a new network."
+                )
 
     def _fitted_module(self) -> nn.Module:
         module = self.net_.module_
-        return getattr(module, "_orig_mod", module)     # a compiled module's original
+        return getattr(module, "_orig_mod", module)  # a compiled module's original
 
     def _ordered(self, plan: TrainingPlan) -> TrainingPlan:
         """The plan with its samples in the order its criterion and operator read them."""
         if plan.whole_grid is None and not plan.time_ordered:
             return plan
         if plan.whole_grid is not None and self.batch_size is not None:
-            raise ValueError(f"{plan.whole_grid} works on the whole grid at once: batch_size "
-                             "must be None")
+            raise ValueError(
+                f"{plan.whole_grid} works on the whole grid at once: batch_size must be None"
+            )
         stages = []
         for stage in plan.stages:
             found = _grid_order(stage.X, atol=1e-5)
@@ -477,16 +537,20 @@ class BaseINR(RegressorMixin, BaseEstimator):
                     "coordinates of a whole clip, grid_coords(n_samples) as "
                     "audio_to_samples returns them (in any order); got "
                     f"{stage.X.shape[1]}-D coordinates that are "
-                    f"{'not a full grid' if stage.X.shape[1] == 1 else 'not 1-D'}")
+                    f"{'not a full grid' if stage.X.shape[1] == 1 else 'not 1-D'}"
+                )
             if found is None:
-                raise ValueError(f"{plan.whole_grid} needs X to be a full grid as returned "
-                                 "by grid_coords(shape) (in any order)")
+                raise ValueError(
+                    f"{plan.whole_grid} needs X to be a full grid as returned "
+                    "by grid_coords(shape) (in any order)"
+                )
             order = found[1]
             stages.append(Stage(stage.X[order], stage.y[order], stage.epochs, stage.criterion))
         return plan.replace(stages=stages)
 
-    def _train(self, plan: TrainingPlan, module: nn.Module, seed: int, history,
-               autocast_dtype) -> INRNet:
+    def _train(
+        self, plan: TrainingPlan, module: nn.Module, seed: int, history, autocast_dtype
+    ) -> INRNet:
         """Train ``module`` through the plan, compiled if asked and if it works."""
         compile_ = self.compile and _compile_supported()
         start = 0 if history is None else len(history)
@@ -498,9 +562,12 @@ class BaseINR(RegressorMixin, BaseEstimator):
             # Compilation happens in the first step; a later error is not the compiler's.
             if not compile_ or len(net.history) > start + 1:
                 raise
-            warnings.warn(f"torch.compile failed in the first epoch ({type(error).__name__}:"
-                          f" {str(error).strip().splitlines()[0]}); training without it",
-                          RuntimeWarning, stacklevel=4)
+            warnings.warn(
+                f"torch.compile failed in the first epoch ({type(error).__name__}:"
+                f" {str(error).strip().splitlines()[0]}); training without it",
+                RuntimeWarning,
+                stacklevel=4,
+            )
             module.load_state_dict(saved)
             if history is not None:
                 del history[start:]
@@ -518,10 +585,17 @@ class BaseINR(RegressorMixin, BaseEstimator):
             done = len(net.history)
             net.partial_fit(*self._to_tensors(net, stage.X, stage.y), epochs=epochs)
             if len(net.history) - done < epochs:
-                break       # interrupted (Ctrl-C) or stopped early: not the next stages
+                break  # interrupted (Ctrl-C) or stopped early: not the next stages
 
-    def _build_net(self, plan: TrainingPlan, module: nn.Module, seed: int, compile: bool,
-                   history, autocast_dtype) -> INRNet:
+    def _build_net(
+        self,
+        plan: TrainingPlan,
+        module: nn.Module,
+        seed: int,
+        compile: bool,
+        history,
+        autocast_dtype,
+    ) -> INRNet:
         net = INRNet(
             module=module,
             target_operator=plan.target_operator,
@@ -557,20 +631,39 @@ class BaseINR(RegressorMixin, BaseEstimator):
     def _callbacks(self, plan: TrainingPlan) -> list:
         callbacks = []
         if plan.scores_signal:
-            callbacks.append(("signal_scoring",
-                              SignalScoring(self.signal_map_.scale, self.data_range)))
+            callbacks.append(
+                ("signal_scoring", SignalScoring(self.signal_map_.scale, self.data_range))
+            )
         if self.lr_schedule == "plateau":
-            patience = 10 * (self.hidden_layers_ + 1) if self.lr_patience == "auto" \
-                else self.lr_patience
-            callbacks.append(("lr_scheduler", LRScheduler(
-                policy=torch.optim.lr_scheduler.ReduceLROnPlateau, monitor="train_loss",
-                factor=self.lr_factor, patience=patience)))
+            patience = (
+                10 * (self.hidden_layers_ + 1) if self.lr_patience == "auto" else self.lr_patience
+            )
+            callbacks.append(
+                (
+                    "lr_scheduler",
+                    LRScheduler(
+                        policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
+                        monitor="train_loss",
+                        factor=self.lr_factor,
+                        patience=patience,
+                    ),
+                )
+            )
         if self.checkpoint_dir is not None:
             # Parameters only: saving the optimizer and the growing history at almost
             # every improving epoch of a full-batch fit makes it several times slower.
-            callbacks.append(("checkpoint", Checkpoint(
-                monitor="train_loss_best", dirname=str(self.checkpoint_dir),
-                f_optimizer=None, f_criterion=None, f_history=None)))
+            callbacks.append(
+                (
+                    "checkpoint",
+                    Checkpoint(
+                        monitor="train_loss_best",
+                        dirname=str(self.checkpoint_dir),
+                        f_optimizer=None,
+                        f_criterion=None,
+                        f_history=None,
+                    ),
+                )
+            )
         callbacks += list(self.callbacks or [])
         if self.verbose:
             callbacks.append(("progress_bar", EpochProgressBar()))
@@ -605,8 +698,9 @@ class BaseINR(RegressorMixin, BaseEstimator):
     @staticmethod
     def _to_tensors(net: INRNet, X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, ...]:
         # Writable, contiguous float32 (read-only memmaps cannot back a torch tensor).
-        return tuple(torch.from_numpy(np.require(a, np.float32, ["C", "W"])).to(net.device)
-                     for a in (X, y))
+        return tuple(
+            torch.from_numpy(np.require(a, np.float32, ["C", "W"])).to(net.device) for a in (X, y)
+        )
 
     # -- validation ---------------------------------------------------------------------
     def _check_coords(self, X: np.ndarray) -> None:
@@ -616,15 +710,20 @@ class BaseINR(RegressorMixin, BaseEstimator):
         low, high = coord_range
         if X.min() >= low and X.max() <= high:
             return
-        message = (f"X (the coordinates) should lie in [{low:g}, {high:g}] (coord_range), "
-                   f"got values in [{X.min():g}, {X.max():g}]. Build coordinates with "
-                   "grid_coords(shape) or image_to_samples(image): coordinates in pixel "
-                   "units fit badly. Set coord_range=None for coordinates you scaled "
-                   "yourself")
+        message = (
+            f"X (the coordinates) should lie in [{low:g}, {high:g}] (coord_range), "
+            f"got values in [{X.min():g}, {X.max():g}]. Build coordinates with "
+            "grid_coords(shape) or image_to_samples(image): coordinates in pixel "
+            "units fit badly. Set coord_range=None for coordinates you scaled "
+            "yourself"
+        )
         if self.strict_coords:
             raise ValueError(message + ".")
-        warnings.warn(message + "; strict_coords=True makes this an error.",
-                      CoordinateRangeWarning, stacklevel=4)
+        warnings.warn(
+            message + "; strict_coords=True makes this an error.",
+            CoordinateRangeWarning,
+            stacklevel=4,
+        )
 
     def _validate_X(self, X) -> np.ndarray:
         """Coordinates for ``predict``, ``score``: validated with the parameters they read."""
@@ -632,7 +731,8 @@ class BaseINR(RegressorMixin, BaseEstimator):
         validate_parameter_constraints(
             {name: self._parameter_constraints[name] for name in self._predict_parameters},
             {name: getattr(self, name) for name in self._predict_parameters},
-            caller_name=type(self).__name__)
+            caller_name=type(self).__name__,
+        )
         X = validate_data(self, X, reset=False, dtype=np.float32)
         self._check_coords(X)
         return X
@@ -644,12 +744,16 @@ class BaseINR(RegressorMixin, BaseEstimator):
                 raise ValueError(
                     f"y (the signal) must have shape (n_samples,) or (n_samples, n_outputs), "
                     f"got shape {y_shape}; turn an image into samples with "
-                    "image_to_samples(image)")
+                    "image_to_samples(image)"
+                )
             if x_shape and y_shape[0] != x_shape[0]:
-                raise ValueError(f"X (coordinates) and y (signal) must have the same number "
-                                 f"of samples, got {x_shape[0]} and {y_shape[0]}")
-        X, y = validate_data(self, X, y, reset=reset, multi_output=True, y_numeric=True,
-                             dtype=np.float32)
+                raise ValueError(
+                    f"X (coordinates) and y (signal) must have the same number "
+                    f"of samples, got {x_shape[0]} and {y_shape[0]}"
+                )
+        X, y = validate_data(
+            self, X, y, reset=reset, multi_output=True, y_numeric=True, dtype=np.float32
+        )
         self._check_coords(X)
         return X, np.asarray(y, dtype=np.float64)
 

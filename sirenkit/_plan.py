@@ -65,8 +65,11 @@ class SignalMap:
         columns = y.reshape(len(y), -1)
         low, high = columns.min(axis=0), columns.max(axis=0)
         half_range = float(np.max(high - low)) / 2
-        return cls(scale=half_range if half_range > 0 else 1.0, center=(high + low) / 2,
-                   single_output=y.ndim == 1)
+        return cls(
+            scale=half_range if half_range > 0 else 1.0,
+            center=(high + low) / 2,
+            single_output=y.ndim == 1,
+        )
 
     @property
     def n_outputs(self) -> int:
@@ -75,8 +78,10 @@ class SignalMap:
     def check_outputs(self, n_outputs: int) -> None:
         """A warm start's signal must have the fitted number of channels."""
         if n_outputs != self.n_outputs:
-            raise ValueError(f"y has {n_outputs} outputs but the estimator was fitted with "
-                             f"{self.n_outputs} (warm_start=True)")
+            raise ValueError(
+                f"y has {n_outputs} outputs but the estimator was fitted with "
+                f"{self.n_outputs} (warm_start=True)"
+            )
 
     def targets(self, y: np.ndarray) -> np.ndarray:
         """The training targets of the signal ``y``: ``(y - center) / scale``."""
@@ -101,9 +106,11 @@ class SignalMap:
     def derivative(self, kind: str, derived: np.ndarray) -> np.ndarray:
         """The signal's gradient ``(n, C, d)`` or Laplacian ``(n, C)`` from the network's."""
         if self.base is not None:
-            raise NotImplementedError("derivatives of a residual fit would need the "
-                                      "derivatives of its base signal (the bicubic "
-                                      "interpolant)")
+            raise NotImplementedError(
+                "derivatives of a residual fit would need the "
+                "derivatives of its base signal (the bicubic "
+                "interpolant)"
+            )
         derivative = derived.astype(np.float64) * self.scale
         if kind == "gradient" and self.linear is not None:
             derivative += self.linear

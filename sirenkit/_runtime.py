@@ -41,7 +41,7 @@ def _glibc():
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt, libc.malloc_trim     # noqa: B018  (musl has neither)
+        libc.mallopt, libc.malloc_trim  # noqa: B018  (musl has neither)
     except (OSError, AttributeError):
         return None
     return libc
@@ -66,7 +66,7 @@ def cpu_heap_reuse(enabled: bool = True) -> Iterator[None]:
         _heap_users += 1
         if _heap_users == 1:
             _LIBC.mallopt(_M_MMAP_MAX, 0)
-            _LIBC.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)   # never
+            _LIBC.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)  # never
     try:
         yield
     finally:
@@ -75,7 +75,7 @@ def cpu_heap_reuse(enabled: bool = True) -> Iterator[None]:
             if _heap_users == 0:
                 _LIBC.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
                 _LIBC.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM_THRESHOLD)
-                _LIBC.malloc_trim(0)      # give the fit's peak back to the system
+                _LIBC.malloc_trim(0)  # give the fit's peak back to the system
 
 
 @contextlib.contextmanager

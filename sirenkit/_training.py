@@ -50,17 +50,19 @@ class Derivative:
         self.training = training
         self.method = method
 
-    def __call__(self, module: torch.nn.Module,
-                 coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(
+        self, module: torch.nn.Module, coords: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         order = 1 if self.kind == "gradient" else 2
         forward = self.method == "forward" or (
-            self.method == "auto" and operators.supports_forward_derivatives(module))
+            self.method == "auto" and operators.supports_forward_derivatives(module)
+        )
         if forward:
             output, gradient, laplace = operators.forward_derivatives(module, coords, order)
             return output, gradient if order == 1 else laplace
         # skorch runs inference under no_grad; reverse mode needs a graph from the coords.
         with torch.enable_grad():
-            coords = coords.detach().requires_grad_(True)   # a fresh leaf, not the data's
+            coords = coords.detach().requires_grad_(True)  # a fresh leaf, not the data's
             output = module(coords)
             take = operators.gradient if order == 1 else operators.laplacian
             derived = take(output, coords, create_graph=self.training)
@@ -91,8 +93,15 @@ class INRNet(NeuralNetRegressor):
         as :class:`sirenkit.callbacks.Snapshots`).
     """
 
-    def __init__(self, module, *args, target_operator: Operator | None = None,
-                 autocast_dtype: torch.dtype | None = None, signal_map=None, **kwargs):
+    def __init__(
+        self,
+        module,
+        *args,
+        target_operator: Operator | None = None,
+        autocast_dtype: torch.dtype | None = None,
+        signal_map=None,
+        **kwargs,
+    ):
         super().__init__(module, *args, **kwargs)
         self.target_operator = target_operator
         self.autocast_dtype = autocast_dtype
@@ -116,8 +125,9 @@ class INRNet(NeuralNetRegressor):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return super().get_loss(y_pred[1], y_true, X=X, training=training)
 
-    def evaluate(self, X: np.ndarray, batch_size: int,
-                 operator: Operator | None = None) -> np.ndarray:
+    def evaluate(
+        self, X: np.ndarray, batch_size: int, operator: Operator | None = None
+    ) -> np.ndarray:
         """The module's output at ``X``, or the ``derived`` part of ``operator``, computed
         in chunks without gradients.
 
@@ -142,10 +152,11 @@ class INRNet(NeuralNetRegressor):
         with torch.no_grad():
             for start in range(0, len(X), batch_size):
                 # Writable and contiguous: torch cannot wrap a read-only memmap.
-                chunk = np.require(X[start:start + batch_size], np.float32, ["C", "W"])
+                chunk = np.require(X[start : start + batch_size], np.float32, ["C", "W"])
                 coords = to_tensor(chunk, device=self.device)
-                result = self._forward(coords) if operator is None \
-                    else operator(self.module_, coords)[1]
+                result = (
+                    self._forward(coords) if operator is None else operator(self.module_, coords)[1]
+                )
                 parts.append(to_numpy(result))
         return np.concatenate(parts)
 
@@ -171,8 +182,14 @@ class CoordinateBatches:
         ``shuffle`` the order of the windows is shuffled, not the samples.
     """
 
-    def __init__(self, dataset, batch_size: int, shuffle: bool = False,
-                 seed: int | None = None, windows: bool = False) -> None:
+    def __init__(
+        self,
+        dataset,
+        batch_size: int,
+        shuffle: bool = False,
+        seed: int | None = None,
+        windows: bool = False,
+    ) -> None:
         self.X, self.y = dataset.X, dataset.y
         self.n_samples = len(self.X)
         self.batch_size = int(batch_size)
@@ -200,8 +217,7 @@ class CoordinateBatches:
         order = None
         if self.shuffle:
             order = torch.randperm(self.n_samples, generator=self.generator)
-            order = order.to(self.X.device) if isinstance(self.X, torch.Tensor) \
-                else order.numpy()
+            order = order.to(self.X.device) if isinstance(self.X, torch.Tensor) else order.numpy()
         for start in starts:
             index = slice(start, start + self.batch_size)
             yield self._take(index if order is None else order[index])

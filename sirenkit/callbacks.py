@@ -54,16 +54,20 @@ class Snapshots(Callback):
     [(10, (16, 16, 2)), (20, (16, 16, 2))]
     """
 
-    def __init__(self, shape: int | Sequence[int], every: int = 100,
-                 derivatives: bool = True) -> None:
+    def __init__(
+        self, shape: int | Sequence[int], every: int = 100, derivatives: bool = True
+    ) -> None:
         self.shape = shape
         self.every = every
         self.derivatives = derivatives
 
     def initialize(self):
         self.shape_ = _check_shape(self.shape)
-        if isinstance(self.every, bool) or not isinstance(self.every, (int, np.integer)) \
-                or self.every < 1:
+        if (
+            isinstance(self.every, bool)
+            or not isinstance(self.every, (int, np.integer))
+            or self.every < 1
+        ):
             raise ValueError(f"every must be an int >= 1, got {self.every!r}")
         self.snapshots_: list[dict] = []
         self._coords = grid_coords(self.shape_)
@@ -71,8 +75,10 @@ class Snapshots(Callback):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs) -> None:
         if X is not None and X.shape[1] != len(self.shape_):
-            raise ValueError(f"Snapshots shape {self.shape_} is {len(self.shape_)}-D but the "
-                             f"coordinates are {X.shape[1]}-D")
+            raise ValueError(
+                f"Snapshots shape {self.shape_} is {len(self.shape_)}-D but the "
+                f"coordinates are {X.shape[1]}-D"
+            )
 
     def on_epoch_end(self, net, **kwargs) -> None:
         epoch = len(net.history)
@@ -82,7 +88,7 @@ class Snapshots(Callback):
     def record(self, net, epoch: int) -> dict:
         """Evaluate ``net`` on the grid (in signal units, see the class docstring)."""
         coords, signal_map = self._coords, net.signal_map
-        batch_size = net.iterator_valid__batch_size     # the estimator's predict_batch_size
+        batch_size = net.iterator_valid__batch_size  # the estimator's predict_batch_size
         output = net.evaluate(coords, batch_size)
         snapshot = {"epoch": epoch, "signal": self._as_grid(signal_map.signal(coords, output))}
         if self.derivatives:
@@ -96,7 +102,7 @@ class Snapshots(Callback):
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_coords", None)      # rebuilt from shape: keeps pickles small
+        state.pop("_coords", None)  # rebuilt from shape: keeps pickles small
         return state
 
     def __setstate__(self, state) -> None:
@@ -117,5 +123,7 @@ def get_snapshots(estimator) -> list[dict]:
     for _, callback in getattr(net, "callbacks_", []):
         if isinstance(callback, Snapshots):
             return callback.snapshots_
-    raise ValueError(f"{type(estimator).__name__} has no Snapshots recordings: fit it with "
-                     "callbacks=[Snapshots(shape, every=...)]")
+    raise ValueError(
+        f"{type(estimator).__name__} has no Snapshots recordings: fit it with "
+        "callbacks=[Snapshots(shape, every=...)]"
+    )

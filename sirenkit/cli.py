@@ -45,8 +45,9 @@ def _omega(text: str) -> float | str:
     try:
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, 'auto' or 'sample_rate', got "
-                                         f"{text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a number, 'auto' or 'sample_rate', got {text!r}"
+        ) from None
 
 
 def _depth(text: str) -> int | str:
@@ -58,34 +59,51 @@ def _depth(text: str) -> int | str:
         raise argparse.ArgumentTypeError(f"expected an int or 'auto', got {text!r}") from None
 
 
-def _add_network_options(parser: argparse.ArgumentParser, epochs: int,
-                         hidden_layers: int | None) -> None:
+def _add_network_options(
+    parser: argparse.ArgumentParser, epochs: int, hidden_layers: int | None
+) -> None:
     defaults = SirenRegressor()
-    parser.add_argument("--epochs", type=int, default=epochs, help="training epochs "
-                        "(default: %(default)s)")
-    parser.add_argument("--lr", type=float, default=None, help=f"Adam learning rate "
-                        f"(default: {defaults.lr:g}, {AUDIO_LR:g} for audio)")
+    parser.add_argument(
+        "--epochs", type=int, default=epochs, help="training epochs (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help=f"Adam learning rate (default: {defaults.lr:g}, {AUDIO_LR:g} for audio)",
+    )
     parser.add_argument("--hidden-features", type=int, default=defaults.hidden_features)
-    parser.add_argument("--hidden-layers", type=_depth, default=hidden_layers,
-                        help=f"hidden layers or 'auto' (default: "
-                        f"{hidden_layers or f'{defaults.hidden_layers}, auto for audio'})")
+    parser.add_argument(
+        "--hidden-layers",
+        type=_depth,
+        default=hidden_layers,
+        help=f"hidden layers or 'auto' (default: "
+        f"{hidden_layers or f'{defaults.hidden_layers}, auto for audio'})",
+    )
     parser.add_argument("--device", default="auto", help="'auto', 'cpu', 'cuda'...")
     parser.add_argument("--seed", type=int, default=0, help="random_state of the fit")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _network_params(args: argparse.Namespace) -> dict:
-    return {"hidden_features": args.hidden_features, "hidden_layers": args.hidden_layers,
-            "lr": _or_default(args.lr, SirenRegressor().lr), "max_epochs": args.epochs,
-            "device": args.device, "random_state": args.seed, "verbose": 0 if args.quiet else 1}
+    return {
+        "hidden_features": args.hidden_features,
+        "hidden_layers": args.hidden_layers,
+        "lr": _or_default(args.lr, SirenRegressor().lr),
+        "max_epochs": args.epochs,
+        "device": args.device,
+        "random_state": args.seed,
+        "verbose": 0 if args.quiet else 1,
+    }
 
 
 def _psnr_report(image: np.ndarray, fitted: np.ndarray) -> str:
     text = f"PSNR {psnr(image, fitted):.2f} dB"
     if image.ndim == 3:
         # The SIREN reports sum the squared error over channels; shown for comparison.
-        text += f" (channel-summed convention of the reports: " \
-                f"{psnr_channel_sum(image, fitted):.2f} dB)"
+        text += (
+            f" (channel-summed convention of the reports: {psnr_channel_sum(image, fitted):.2f} dB)"
+        )
     return text
 
 
@@ -113,11 +131,11 @@ def _prepare_outputs(out: Path, model_path: Path, audio: bool) -> None:
     from PIL import Image
 
     if audio and not _is_audio(out):
-        raise ValueError(f"--out must end in an audio extension such as .wav or .flac, "
-                         f"got {str(out)!r}")
+        raise ValueError(
+            f"--out must end in an audio extension such as .wav or .flac, got {str(out)!r}"
+        )
     if not audio and out.suffix.lower() not in Image.registered_extensions():
-        raise ValueError(f"--out must end in an image extension such as .png, "
-                         f"got {str(out)!r}")
+        raise ValueError(f"--out must end in an image extension such as .png, got {str(out)!r}")
     for path in (out, model_path):
         path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -135,17 +153,22 @@ def run_fit(args: argparse.Namespace) -> int:
     params = _network_params(args)
     defaults = SirenRegressor()
     params["hidden_layers"] = _or_default(args.hidden_layers, defaults.hidden_layers)
-    estimator = SirenRegressor(omega_0=_or_default(args.omega_0, defaults.omega_0),
-                               loss=args.loss, **params)
-    print(f"Fitting a SIREN to {path} ({image.shape[1]}x{image.shape[0]}, "
-          f"{1 if image.ndim == 2 else image.shape[2]} channel(s))")
+    estimator = SirenRegressor(
+        omega_0=_or_default(args.omega_0, defaults.omega_0), loss=args.loss, **params
+    )
+    print(
+        f"Fitting a SIREN to {path} ({image.shape[1]}x{image.shape[0]}, "
+        f"{1 if image.ndim == 2 else image.shape[2]} channel(s))"
+    )
     fitted, seconds = _fit_image(estimator, image)
     joblib.dump(estimator, model_path)
     save_image(out, fitted)
     # Ctrl-C ends training early and keeps the model: report the epochs actually run.
-    print(f"{_psnr_report(image, fitted)} after {len(estimator.history_)} epochs in "
-          f"{seconds:.1f} s "
-          f"(omega_0 = {estimator.omega_0_:.4g}, device {estimator.device_})")
+    print(
+        f"{_psnr_report(image, fitted)} after {len(estimator.history_)} epochs in "
+        f"{seconds:.1f} s "
+        f"(omega_0 = {estimator.omega_0_:.4g}, device {estimator.device_})"
+    )
     print(f"Wrote {out} and the model {model_path} (load it with joblib.load)")
     return 0
 
@@ -156,25 +179,34 @@ def _fit_audio(args: argparse.Namespace, path: Path, out: Path, model_path: Path
     params = _network_params(args)
     params["hidden_layers"] = _or_default(args.hidden_layers, "auto")
     params["lr"] = _or_default(args.lr, AUDIO_LR)
-    estimator = SirenRegressor(omega_0=_or_default(args.omega_0, "sample_rate"),
-                               sample_rate=rate,
-                               loss=args.loss, data_range=2.0, **params)
+    estimator = SirenRegressor(
+        omega_0=_or_default(args.omega_0, "sample_rate"),
+        sample_rate=rate,
+        loss=args.loss,
+        data_range=2.0,
+        **params,
+    )
     channels = 1 if clip.ndim == 1 else clip.shape[1]
-    print(f"Fitting a SIREN to {path} ({len(clip)} samples at {rate} Hz, "
-          f"{len(clip) / rate:.2f} s, {channels} channel(s))")
+    print(
+        f"Fitting a SIREN to {path} ({len(clip)} samples at {rate} Hz, "
+        f"{len(clip) / rate:.2f} s, {channels} channel(s))"
+    )
     coords, values = audio_to_samples(clip)
     start = time.perf_counter()
     estimator.fit(coords, values)
     seconds = time.perf_counter() - start
     fitted = samples_to_audio(estimator.predict(coords))
     joblib.dump(estimator, model_path)
-    save_audio(out, np.clip(fitted, -1, 1), rate, subtype="FLOAT" if _is_float_format(out)
-               else None)
+    save_audio(
+        out, np.clip(fitted, -1, 1), rate, subtype="FLOAT" if _is_float_format(out) else None
+    )
     mse = float(np.mean((fitted - clip) ** 2))
-    print(f"MSE {mse:.3e} (signal variance {float(np.var(clip, axis=0).mean()):.3e}) after "
-          f"{len(estimator.history_)} epochs in {seconds:.1f} s (omega_0 = "
-          f"{estimator.omega_0_:.4g}, {estimator.hidden_layers_} hidden layers, device "
-          f"{estimator.device_})")
+    print(
+        f"MSE {mse:.3e} (signal variance {float(np.var(clip, axis=0).mean()):.3e}) after "
+        f"{len(estimator.history_)} epochs in {seconds:.1f} s (omega_0 = "
+        f"{estimator.omega_0_:.4g}, {estimator.hidden_layers_} hidden layers, device "
+        f"{estimator.device_})"
+    )
     print(f"Wrote {out} and the model {model_path} (load it with joblib.load)")
     return 0
 
@@ -189,15 +221,19 @@ def run_superres(args: argparse.Namespace) -> int:
     hr_shape = (*scaled_shape(image.shape[:2], args.scale), *image.shape[2:])
     if reference is not None and reference.shape != hr_shape:
         # Checked before the fit, not after it.
-        raise ValueError(f"--reference must be {hr_shape[1]}x{hr_shape[0]} with "
-                         f"{hr_shape[2] if len(hr_shape) == 3 else 1} channel(s) like the "
-                         f"output, got shape {reference.shape}")
+        raise ValueError(
+            f"--reference must be {hr_shape[1]}x{hr_shape[0]} with "
+            f"{hr_shape[2] if len(hr_shape) == 3 else 1} channel(s) like the "
+            f"output, got shape {reference.shape}"
+        )
     params = {**_network_params(args), **SUPERRES_METHODS[args.method]}
     params["hidden_layers"] = _or_default(args.hidden_layers, SirenRegressor().hidden_layers)
     params["lr"] = _or_default(args.lr, params["lr"])
     estimator = SirenSuperResolver(scale=args.scale, omega_0=args.omega_0, **params)
-    print(f"Super-resolving {path} ({image.shape[1]}x{image.shape[0]}) {args.scale:g}x with "
-          f"a SIREN ({args.method})")
+    print(
+        f"Super-resolving {path} ({image.shape[1]}x{image.shape[0]}) {args.scale:g}x with "
+        f"a SIREN ({args.method})"
+    )
     start = time.perf_counter()
     estimator.fit(*image_to_samples(image))
     upscaled = estimator.predict(grid_coords(hr_shape[:2])).reshape(hr_shape)
@@ -205,8 +241,10 @@ def run_superres(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     joblib.dump(estimator, model_path)
     save_image(out, upscaled)
-    print(f"Rendered {upscaled.shape[1]}x{upscaled.shape[0]} after "
-          f"{len(estimator.history_)} epochs in {seconds:.1f} s (device {estimator.device_})")
+    print(
+        f"Rendered {upscaled.shape[1]}x{upscaled.shape[0]} after "
+        f"{len(estimator.history_)} epochs in {seconds:.1f} s (device {estimator.device_})"
+    )
     if reference is not None:
         bicubic = bicubic_upscale(image, args.scale)
         print(f"SIREN   {_psnr_report(reference, upscaled)}")
@@ -238,7 +276,8 @@ def _demo_figure(path: Path, image: np.ndarray, results: dict) -> None:
     import matplotlib.pyplot as plt
 
     panels = {"Ground truth": image} | {
-        f"{name}: {psnr(image, fitted):.2f} dB": fitted for name, fitted in results.items()}
+        f"{name}: {psnr(image, fitted):.2f} dB": fitted for name, fitted in results.items()
+    }
     figure, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4.4))
     for axis, (title, picture) in zip(axes, panels.items()):
         axis.imshow(picture, cmap="gray" if picture.ndim == 2 else None, vmin=0, vmax=1)
@@ -252,12 +291,16 @@ def _demo_figure(path: Path, image: np.ndarray, results: dict) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     image = _demo_image(args.size)
     params = _network_params(args)
-    print(f"sirenkit demo: fitting the bundled astronaut image ({args.size}x{args.size} RGB) "
-          f"with a SIREN and a ReLU MLP ({args.hidden_layers} hidden layers of "
-          f"{args.hidden_features}, {args.epochs} epochs each)")
+    print(
+        f"sirenkit demo: fitting the bundled astronaut image ({args.size}x{args.size} RGB) "
+        f"with a SIREN and a ReLU MLP ({args.hidden_layers} hidden layers of "
+        f"{args.hidden_features}, {args.epochs} epochs each)"
+    )
     results = {}
-    for name, estimator in [("SIREN", SirenRegressor(**params)),
-                            ("ReLU MLP", ReluMLPRegressor(**params))]:
+    for name, estimator in [
+        ("SIREN", SirenRegressor(**params)),
+        ("ReLU MLP", ReluMLPRegressor(**params)),
+    ]:
         results[name], seconds = _fit_image(estimator, image)
         print(f"{name:9s} {_psnr_report(image, results[name])} in {seconds:.1f} s")
     gain = psnr(image, results["SIREN"]) - psnr(image, results["ReLU MLP"])
@@ -273,49 +316,80 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sirenkit", description="Fit implicit neural "
-                                     "representations (SIREN) to signals.")
+    parser = argparse.ArgumentParser(
+        prog="sirenkit", description="Fit implicit neural representations (SIREN) to signals."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     fit = commands.add_parser("fit", help="fit a SIREN to an image or an audio clip")
-    fit.add_argument("signal", help="image file (PNG, JPEG...; grey or RGB, 8 or 16 bit) or "
-                     "audio file (WAV, FLAC, OGG...; mono or multi-channel)")
-    fit.add_argument("--out", help="reconstruction path (default: SIGNAL_siren.png for an "
-                     "image, SIGNAL_siren.wav etc. for audio)")
-    fit.add_argument("--model", help="fitted model path (default: the --out path with "
-                     ".joblib)")
-    fit.add_argument("--omega-0", type=_omega, default=None,
-                     help="first-layer omega_0, 'auto' or 'sample_rate' (default: 30 for an "
-                     "image, sample_rate for audio)")
-    fit.add_argument("--loss", choices=("mse", "mse+fft"), default="mse",
-                     help="'mse+fft' adds the FFT-magnitude term along time (audio)")
+    fit.add_argument(
+        "signal",
+        help="image file (PNG, JPEG...; grey or RGB, 8 or 16 bit) or "
+        "audio file (WAV, FLAC, OGG...; mono or multi-channel)",
+    )
+    fit.add_argument(
+        "--out",
+        help="reconstruction path (default: SIGNAL_siren.png for an "
+        "image, SIGNAL_siren.wav etc. for audio)",
+    )
+    fit.add_argument("--model", help="fitted model path (default: the --out path with .joblib)")
+    fit.add_argument(
+        "--omega-0",
+        type=_omega,
+        default=None,
+        help="first-layer omega_0, 'auto' or 'sample_rate' (default: 30 for an "
+        "image, sample_rate for audio)",
+    )
+    fit.add_argument(
+        "--loss",
+        choices=("mse", "mse+fft"),
+        default="mse",
+        help="'mse+fft' adds the FFT-magnitude term along time (audio)",
+    )
     _add_network_options(fit, epochs=SirenRegressor().max_epochs, hidden_layers=None)
     fit.set_defaults(run=run_fit)
 
     superres = commands.add_parser("superres", help="super-resolve an image with a SIREN")
     superres.add_argument("image", help="the low-resolution image (grey or RGB)")
-    superres.add_argument("--scale", type=float, default=4.0,
-                          help="upscaling factor (default: %(default)s)")
-    superres.add_argument("--method", choices=tuple(SUPERRES_METHODS), default="report",
-                          help="'report' (default): fit the pixels with the report's loss "
-                          "(MSE + 1.28 x Sobel-gradient MSE), weight decay 5e-6 and lr 5e-4, "
-                          "render denser; 'forward-residual': the correction to bicubic "
-                          "that makes the rendering, downscaled by antialiased bicubic, "
-                          "match the image; 'direct': fit the pixels with the plain MSE")
-    superres.add_argument("--reference", help="the true high-resolution image: print the "
-                          "PSNR of the result and of bicubic against it")
+    superres.add_argument(
+        "--scale", type=float, default=4.0, help="upscaling factor (default: %(default)s)"
+    )
+    superres.add_argument(
+        "--method",
+        choices=tuple(SUPERRES_METHODS),
+        default="report",
+        help="'report' (default): fit the pixels with the report's loss "
+        "(MSE + 1.28 x Sobel-gradient MSE), weight decay 5e-6 and lr 5e-4, "
+        "render denser; 'forward-residual': the correction to bicubic "
+        "that makes the rendering, downscaled by antialiased bicubic, "
+        "match the image; 'direct': fit the pixels with the plain MSE",
+    )
+    superres.add_argument(
+        "--reference",
+        help="the true high-resolution image: print the "
+        "PSNR of the result and of bicubic against it",
+    )
     superres.add_argument("--out", help="output path (default: IMAGE_x4.png)")
     superres.add_argument("--model", help="fitted model path (default: --out with .joblib)")
-    superres.add_argument("--omega-0", type=_omega, default=30.0,
-                          help="first-layer omega_0 or 'auto' (default: %(default)s)")
+    superres.add_argument(
+        "--omega-0",
+        type=_omega,
+        default=30.0,
+        help="first-layer omega_0 or 'auto' (default: %(default)s)",
+    )
     _add_network_options(superres, epochs=SirenSuperResolver().max_epochs, hidden_layers=None)
     superres.set_defaults(run=run_superres)
 
     demo = commands.add_parser("demo", help="fit SIREN and a ReLU MLP to a bundled image")
-    demo.add_argument("--out-dir", default=".", help="where to write the figure "
-                      "(default: current folder)")
-    demo.add_argument("--size", type=int, default=DEMO_SIZE, help="side of the image "
-                      "(the bundled one is 256; default: %(default)s)")
+    demo.add_argument(
+        "--out-dir", default=".", help="where to write the figure (default: current folder)"
+    )
+    demo.add_argument(
+        "--size",
+        type=int,
+        default=DEMO_SIZE,
+        help="side of the image (the bundled one is 256; default: %(default)s)",
+    )
     _add_network_options(demo, epochs=DEMO_EPOCHS, hidden_layers=SirenRegressor().hidden_layers)
     demo.set_defaults(run=run_demo)
     return parser
@@ -325,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, TypeError, OSError) as error:   # OSError: missing/unreadable file
+    except (ValueError, TypeError, OSError) as error:  # OSError: missing/unreadable file
         print(f"sirenkit {args.command}: error: {error}", file=sys.stderr)
         return 2
 

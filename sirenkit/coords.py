@@ -142,8 +142,10 @@ def _as_signal_array(signal: np.ndarray, name: str, allowed_ndim: tuple[int, ...
     if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}")
     if array.ndim not in allowed_ndim:
-        raise ValueError(f"{name} must have {' or '.join(map(str, allowed_ndim))} dimensions, "
-                         f"got shape {array.shape}")
+        raise ValueError(
+            f"{name} must have {' or '.join(map(str, allowed_ndim))} dimensions, "
+            f"got shape {array.shape}"
+        )
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape})")
     return array
@@ -195,8 +197,9 @@ def samples_to_image(values: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     height, width = _check_shape(shape)
     values = _as_signal_array(values, "values", (1, 2))
     if values.shape[0] != height * width:
-        raise ValueError(f"values has {values.shape[0]} rows but shape {tuple(shape)} needs "
-                         f"{height * width}")
+        raise ValueError(
+            f"values has {values.shape[0]} rows but shape {tuple(shape)} needs {height * width}"
+        )
     return values.reshape(height, width, *values.shape[1:])
 
 

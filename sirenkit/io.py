@@ -153,8 +153,10 @@ def save_image(path: str | os.PathLike[str], image: np.ndarray, bit_depth: int =
         raise ValueError(f"bit_depth must be 8 or 16; got {bit_depth!r}")
     if np.asarray(image).dtype.kind in "iu":
         # Clipping 0-255 integers to [0, 1] would silently write an almost white image.
-        raise TypeError(f"image must be a float array with values in [0, 1]; got integer "
-                        f"dtype {np.asarray(image).dtype} (divide 8-bit data by 255)")
+        raise TypeError(
+            f"image must be a float array with values in [0, 1]; got integer "
+            f"dtype {np.asarray(image).dtype} (divide 8-bit data by 255)"
+        )
     pixels = _finite_array(image, "image")
     if pixels.ndim == 3 and pixels.shape[2] == 1:
         pixels = pixels[:, :, 0]

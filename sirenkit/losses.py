@@ -13,8 +13,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["spectral_mse", "mse_with_spectrum", "MSEWithSpectrumLoss", "multiscale_mse",
-           "MultiscaleMSELoss"]
+__all__ = [
+    "spectral_mse",
+    "mse_with_spectrum",
+    "MSEWithSpectrumLoss",
+    "multiscale_mse",
+    "MultiscaleMSELoss",
+]
 
 _AVG_POOLS = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 #: The coarsest level of :func:`multiscale_mse` keeps at least this many samples per axis.
@@ -54,8 +59,9 @@ def spectral_mse(prediction: torch.Tensor, target: torch.Tensor, dim: int = 0) -
     return torch.mean((magnitude - reference) ** 2)
 
 
-def mse_with_spectrum(prediction: torch.Tensor, target: torch.Tensor, alpha: float = 50.0,
-                      dim: int = 0) -> torch.Tensor:
+def mse_with_spectrum(
+    prediction: torch.Tensor, target: torch.Tensor, alpha: float = 50.0, dim: int = 0
+) -> torch.Tensor:
     """``MSE + spectral_mse / alpha``: the audio report's combined loss, along time.
 
     The report computed its FFT along the channel axis, which on a mono clip is the
@@ -97,8 +103,9 @@ class MSEWithSpectrumLoss(nn.Module):
         return f"alpha={self.alpha:g}, dim={self.dim}"
 
 
-def multiscale_mse(prediction: torch.Tensor, target: torch.Tensor, shape: Sequence[int],
-                   level_weight: float = 2.0) -> torch.Tensor:
+def multiscale_mse(
+    prediction: torch.Tensor, target: torch.Tensor, shape: Sequence[int], level_weight: float = 2.0
+) -> torch.Tensor:
     """Sum over a pyramid of 2x average-poolings of ``level_weight**s * MSE`` at level ``s``.
 
     Level 0 is the MSE itself; level ``s`` compares the two fields averaged over blocks of
@@ -137,7 +144,7 @@ def multiscale_mse(prediction: torch.Tensor, target: torch.Tensor, shape: Sequen
     shape = tuple(shape)
     if len(shape) not in _AVG_POOLS:
         raise ValueError(f"shape must have 1 to 3 axes, got {shape}")
-    residual = (prediction - target).T.reshape(1, -1, *shape)          # (1, C, *shape)
+    residual = (prediction - target).T.reshape(1, -1, *shape)  # (1, C, *shape)
     pool = _AVG_POOLS[len(shape)]
     loss, weight = residual.square().mean(), 1.0
     while min(residual.shape[2:]) >= 2 * MIN_LEVEL_SIZE:

@@ -19,8 +19,9 @@ def _squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     y_true = np.asarray(y_true, dtype=np.float64)
     y_pred = np.asarray(y_pred, dtype=np.float64)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} "
-                         f"and {y_pred.shape}")
+        raise ValueError(
+            f"y_true and y_pred must have the same shape, got {y_true.shape} and {y_pred.shape}"
+        )
     if y_true.size == 0:
         raise ValueError("y_true is empty")
     if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(y_pred))):
@@ -61,8 +62,9 @@ def psnr(y_true: np.ndarray, y_pred: np.ndarray, data_range: float = 1.0) -> flo
     return _psnr_from_mse(float(np.mean(_squared_error(y_true, y_pred))), data_range)
 
 
-def psnr_channel_sum(y_true: np.ndarray, y_pred: np.ndarray, data_range: float = 1.0,
-                     channel_axis: int = -1) -> float:
+def psnr_channel_sum(
+    y_true: np.ndarray, y_pred: np.ndarray, data_range: float = 1.0, channel_axis: int = -1
+) -> float:
     """PSNR with the squared error summed over channels before averaging (reports' convention).
 
     Equals ``psnr(y_true, y_pred) - 10 log10(C)`` for ``C`` channels along ``channel_axis``.

@@ -23,8 +23,20 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-__all__ = ["INIT_SCHEMES", "LAYERS", "init_linear_", "register_layer", "Layer", "LinearLayer",
-           "SineLayer", "ReluLayer", "MLP", "Siren", "ReluMLP", "NetworkSpec"]
+__all__ = [
+    "INIT_SCHEMES",
+    "LAYERS",
+    "init_linear_",
+    "register_layer",
+    "Layer",
+    "LinearLayer",
+    "SineLayer",
+    "ReluLayer",
+    "MLP",
+    "Siren",
+    "ReluMLP",
+    "NetworkSpec",
+]
 
 INIT_SCHEMES = ("sitzmann", "xavier", "he")
 #: The registered layer types by name (see :func:`register_layer`).
@@ -35,8 +47,9 @@ LAYERS: dict[str, type[Layer]] = {}
 Derivatives = tuple[torch.Tensor, torch.Tensor, "torch.Tensor | None"]
 
 
-def init_linear_(layer: nn.Linear, scheme: str, is_first: bool = False,
-                 omega_0: float = 1.0) -> nn.Linear:
+def init_linear_(
+    layer: nn.Linear, scheme: str, is_first: bool = False, omega_0: float = 1.0
+) -> nn.Linear:
     """Initialise ``layer.weight`` in place; biases keep PyTorch's default.
 
     Parameters
@@ -71,12 +84,14 @@ def init_linear_(layer: nn.Linear, scheme: str, is_first: bool = False,
 
 def register_layer(name: str):
     """Class decorator: make a :class:`Layer` subclass buildable as ``MLP(layer=name)``."""
+
     def register(cls: type[Layer]) -> type[Layer]:
         if name in LAYERS:
             raise ValueError(f"a layer named {name!r} is already registered")
         cls.name = name
         LAYERS[name] = cls
         return cls
+
     return register
 
 
@@ -102,8 +117,9 @@ class Layer(nn.Module):
     #: The initialisation of the layer's paper, for ``init="auto"``.
     default_init: ClassVar[str] = "sitzmann"
 
-    def __init__(self, in_features: int, out_features: int, *, init: str = "auto",
-                 is_first: bool = False) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, *, init: str = "auto", is_first: bool = False
+    ) -> None:
         super().__init__()
         self.linear = nn.Linear(in_features, out_features)
         init = self.default_init if init == "auto" else init
@@ -121,13 +137,19 @@ class Layer(nn.Module):
         """The activation of the pre-activation ``z = W x + b`` (identity here)."""
         return z
 
-    def activation_derivatives(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor,
-                                                               torch.Tensor | None]:
+    def activation_derivatives(
+        self, z: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """``f(z)``, ``f'(z)`` and ``f''(z)`` (None where it is zero), elementwise."""
         return z, torch.ones_like(z), None
 
-    def affine(self, value: torch.Tensor, jacobian: torch.Tensor,
-               laplace: torch.Tensor | None, scale: float = 1.0) -> Derivatives:
+    def affine(
+        self,
+        value: torch.Tensor,
+        jacobian: torch.Tensor,
+        laplace: torch.Tensor | None,
+        scale: float = 1.0,
+    ) -> Derivatives:
         """``scale * (W u + b)`` and its derivatives: ``W`` applies to each slot, ``b`` to
         the value only."""
         weight = self.linear.weight if scale == 1.0 else scale * self.linear.weight
@@ -137,8 +159,9 @@ class Layer(nn.Module):
         jacobian = jacobian @ weight.T
         return value, jacobian, None if laplace is None else laplace @ weight.T
 
-    def propagate(self, value: torch.Tensor, jacobian: torch.Tensor,
-                  laplace: torch.Tensor | None) -> Derivatives:
+    def propagate(
+        self, value: torch.Tensor, jacobian: torch.Tensor, laplace: torch.Tensor | None
+    ) -> Derivatives:
         """The layer's output, gradient and Laplacian from its input's.
 
         For ``a = f(z)``, ``z = W u + b``: ``J_a = f'(z) J_z`` and
@@ -177,8 +200,9 @@ class LinearLayer(Layer):
         SIREN reference initialises its output layer as a hidden layer).
     """
 
-    def __init__(self, in_features: int, out_features: int, *, init: str = "auto",
-                 omega_0: float = 1.0) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, *, init: str = "auto", omega_0: float = 1.0
+    ) -> None:
         self.omega_0 = float(omega_0)
         super().__init__(in_features, out_features, init=init)
 
@@ -205,8 +229,15 @@ class SineLayer(Layer):
         Whether this layer reads the coordinates (changes the Sitzmann bound).
     """
 
-    def __init__(self, in_features: int, out_features: int, omega_0: float = 30.0, *,
-                 init: str = "auto", is_first: bool = False) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        omega_0: float = 30.0,
+        *,
+        init: str = "auto",
+        is_first: bool = False,
+    ) -> None:
         self.omega_0 = float(omega_0)
         super().__init__(in_features, out_features, init=init, is_first=is_first)
 
@@ -296,25 +327,42 @@ class MLP(nn.Module):
     #: The layer type when ``layer`` is None.
     default_layer: ClassVar[str] = "sine"
 
-    def __init__(self, in_features: int, out_features: int, hidden_features: int = 256,
-                 hidden_layers: int = 3, *, layer: str | None = None,
-                 first_layer_init: str = "auto", hidden_init: str = "auto",
-                 first_params: dict | None = None, hidden_params: dict | None = None) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        hidden_features: int = 256,
+        hidden_layers: int = 3,
+        *,
+        layer: str | None = None,
+        first_layer_init: str = "auto",
+        hidden_init: str = "auto",
+        first_params: dict | None = None,
+        hidden_params: dict | None = None,
+    ) -> None:
         super().__init__()
         layer = self.default_layer if layer is None else layer
         if layer not in LAYERS:
             raise ValueError(f"layer must be one of {tuple(LAYERS)}, got {layer!r}")
         cls = LAYERS[layer]
         hidden_init = cls.default_init if hidden_init == "auto" else hidden_init
-        first = cls(in_features, hidden_features, init=first_layer_init, is_first=True,
-                    **(first_params or {}))
-        others = [cls(hidden_features, hidden_features, init=hidden_init,
-                      **(hidden_params or {})) for _ in range(hidden_layers)]
+        first = cls(
+            in_features,
+            hidden_features,
+            init=first_layer_init,
+            is_first=True,
+            **(first_params or {}),
+        )
+        others = [
+            cls(hidden_features, hidden_features, init=hidden_init, **(hidden_params or {}))
+            for _ in range(hidden_layers)
+        ]
         self.hidden = nn.ModuleList([first, *others])
         # Linear: the signal's range is not limited to an activation's, and a final sine
         # would fold large values back.
-        self.output = LinearLayer(hidden_features, out_features, init=hidden_init,
-                                  omega_0=self.hidden[-1].init_omega_0)
+        self.output = LinearLayer(
+            hidden_features, out_features, init=hidden_init, omega_0=self.hidden[-1].init_omega_0
+        )
 
     @property
     def layers(self) -> list[Layer]:
@@ -352,13 +400,28 @@ class Siren(MLP):
     torch.Size([5, 3])
     """
 
-    def __init__(self, in_features: int, out_features: int, hidden_features: int = 256,
-                 hidden_layers: int = 3, omega_0: float = 30.0, hidden_omega_0: float = 30.0,
-                 first_layer_init: str = "sitzmann", hidden_init: str = "sitzmann") -> None:
-        super().__init__(in_features, out_features, hidden_features, hidden_layers,
-                         layer="sine", first_layer_init=first_layer_init,
-                         hidden_init=hidden_init, first_params={"omega_0": omega_0},
-                         hidden_params={"omega_0": hidden_omega_0})
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        hidden_features: int = 256,
+        hidden_layers: int = 3,
+        omega_0: float = 30.0,
+        hidden_omega_0: float = 30.0,
+        first_layer_init: str = "sitzmann",
+        hidden_init: str = "sitzmann",
+    ) -> None:
+        super().__init__(
+            in_features,
+            out_features,
+            hidden_features,
+            hidden_layers,
+            layer="sine",
+            first_layer_init=first_layer_init,
+            hidden_init=hidden_init,
+            first_params={"omega_0": omega_0},
+            hidden_params={"omega_0": hidden_omega_0},
+        )
 
 
 class ReluMLP(MLP):
@@ -408,18 +471,30 @@ class NetworkSpec:
 
     @property
     def shape(self) -> tuple:
-        return (self.layer, self.in_features, self.out_features, self.hidden_features,
-                self.hidden_layers)
+        return (
+            self.layer,
+            self.in_features,
+            self.out_features,
+            self.hidden_features,
+            self.hidden_layers,
+        )
 
     def build(self, seed: int | None = None) -> MLP:
         """The network, initialised from ``seed`` without touching the global torch RNG."""
         with torch.random.fork_rng(devices=[]):
             if seed is not None:
                 torch.manual_seed(seed)
-            module = MLP(self.in_features, self.out_features, self.hidden_features,
-                         self.hidden_layers, layer=self.layer,
-                         first_layer_init=self.first_layer_init, hidden_init=self.hidden_init,
-                         first_params=self.first_params, hidden_params=self.hidden_params)
+            module = MLP(
+                self.in_features,
+                self.out_features,
+                self.hidden_features,
+                self.hidden_layers,
+                layer=self.layer,
+                first_layer_init=self.first_layer_init,
+                hidden_init=self.hidden_init,
+                first_params=self.first_params,
+                hidden_params=self.hidden_params,
+            )
         if self.zero_output:
             nn.init.zeros_(module.output.linear.weight)
             nn.init.zeros_(module.output.linear.bias)

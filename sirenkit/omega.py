@@ -37,8 +37,13 @@ import torch
 
 from .coords import samples_to_grid
 
-__all__ = ["LAPLACIAN_RULE_FACTOR", "MIN_OMEGA_0", "omega_from_laplacian",
-           "omega_from_spectrum", "auto_omega_0"]
+__all__ = [
+    "LAPLACIAN_RULE_FACTOR",
+    "MIN_OMEGA_0",
+    "omega_from_laplacian",
+    "omega_from_spectrum",
+    "auto_omega_0",
+]
 
 #: The report's constant in ``omega_0* = 250 * std(L)``.
 LAPLACIAN_RULE_FACTOR = 250.0
@@ -127,8 +132,10 @@ def auto_omega_0(coords: np.ndarray, values: np.ndarray, data_range: float = 1.0
     try:
         grid = samples_to_grid(coords, values)
     except ValueError as error:
-        raise ValueError(f"omega_0='auto' needs the whole signal on its grid: {error} "
-                         "Pass a number for omega_0 to fit scattered samples.") from None
+        raise ValueError(
+            f"omega_0='auto' needs the whole signal on its grid: {error} "
+            "Pass a number for omega_0 to fit scattered samples."
+        ) from None
     if grid.ndim == 3:
         return omega_from_laplacian(grid, data_range)
     return omega_from_spectrum(grid)

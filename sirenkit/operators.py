@@ -31,17 +31,28 @@ import torch
 from .coords import _as_signal_array
 from .nn import Layer, derivative_layers
 
-__all__ = ["gradient", "jacobian", "divergence", "laplacian", "forward_derivatives",
-           "supports_forward_derivatives", "grid_gradient",
-           "grid_laplacian", "image_gradient", "image_laplacian"]
+__all__ = [
+    "gradient",
+    "jacobian",
+    "divergence",
+    "laplacian",
+    "forward_derivatives",
+    "supports_forward_derivatives",
+    "grid_gradient",
+    "grid_laplacian",
+    "image_gradient",
+    "image_laplacian",
+]
 
-_COORDS_ERROR = ("coords must require grad (coords.requires_grad_(True)) and output must be "
-                 "computed from them")
+_COORDS_ERROR = (
+    "coords must require grad (coords.requires_grad_(True)) and output must be computed from them"
+)
 
 
 # --------------------------------------------------------------------------------------------
 # Autograd operators
 # --------------------------------------------------------------------------------------------
+
 
 def _check_coords(coords: torch.Tensor) -> None:
     if not isinstance(coords, torch.Tensor) or not coords.requires_grad:
@@ -50,8 +61,9 @@ def _check_coords(coords: torch.Tensor) -> None:
         raise ValueError(f"coords must be 2-D (n, d), got shape {tuple(coords.shape)}")
 
 
-def _per_sample_vjps(outputs: torch.Tensor, coords: torch.Tensor, create_graph: bool,
-                     allow_unused: bool) -> torch.Tensor:
+def _per_sample_vjps(
+    outputs: torch.Tensor, coords: torch.Tensor, create_graph: bool, allow_unused: bool
+) -> torch.Tensor:
     """Derivatives of every component of ``outputs`` (n, *rest) w.r.t. ``coords`` (n, d).
 
     Returns ``(prod(rest), n, d)``: entry ``[j, i]`` is the derivative of
@@ -67,14 +79,18 @@ def _per_sample_vjps(outputs: torch.Tensor, coords: torch.Tensor, create_graph: 
     for component in range(components):
         keep_graph = create_graph or component < components - 1
         (derivative,) = torch.autograd.grad(
-            flat[:, component].sum(), coords, create_graph=create_graph,
-            retain_graph=keep_graph, allow_unused=allow_unused, materialize_grads=allow_unused)
+            flat[:, component].sum(),
+            coords,
+            create_graph=create_graph,
+            retain_graph=keep_graph,
+            allow_unused=allow_unused,
+            materialize_grads=allow_unused,
+        )
         derivatives.append(derivative)
     return torch.stack(derivatives)
 
 
-def gradient(output: torch.Tensor, coords: torch.Tensor,
-             create_graph: bool = True) -> torch.Tensor:
+def gradient(output: torch.Tensor, coords: torch.Tensor, create_graph: bool = True) -> torch.Tensor:
     """Per-sample gradient of every output channel with respect to the coordinates.
 
     For a multi-channel output this is its Jacobian (:func:`jacobian` is an alias).
@@ -118,8 +134,10 @@ def gradient(output: torch.Tensor, coords: torch.Tensor,
     _check_coords(coords)
     if not isinstance(output, torch.Tensor) or output.ndim != 2:
         shape = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output)
-        raise ValueError(f"output must be a 2-D tensor (n, C), got {shape}; "
-                         "use output[:, None] for a single channel")
+        raise ValueError(
+            f"output must be a 2-D tensor (n, C), got {shape}; "
+            "use output[:, None] for a single channel"
+        )
     if output.shape[0] != coords.shape[0]:
         raise ValueError(f"output has {output.shape[0]} rows but coords has {coords.shape[0]}")
     if not output.requires_grad:
@@ -138,8 +156,9 @@ def gradient(output: torch.Tensor, coords: torch.Tensor,
 jacobian = gradient
 
 
-def divergence(field: torch.Tensor, coords: torch.Tensor,
-               create_graph: bool = True) -> torch.Tensor:
+def divergence(
+    field: torch.Tensor, coords: torch.Tensor, create_graph: bool = True
+) -> torch.Tensor:
     """Per-sample divergence of vector fields, one per channel, e.g. a :func:`gradient`.
 
     Parameters
@@ -173,14 +192,21 @@ def divergence(field: torch.Tensor, coords: torch.Tensor,
     """
     _check_coords(coords)
     n, d = coords.shape
-    if not isinstance(field, torch.Tensor) or field.ndim != 3 or field.shape[0] != n \
-            or field.shape[2] != d:
+    if (
+        not isinstance(field, torch.Tensor)
+        or field.ndim != 3
+        or field.shape[0] != n
+        or field.shape[2] != d
+    ):
         shape = tuple(field.shape) if isinstance(field, torch.Tensor) else type(field)
-        raise ValueError(f"field must be a tensor (n, C, d) = ({n}, C, {d}) to match coords, "
-                         f"got {shape}")
+        raise ValueError(
+            f"field must be a tensor (n, C, d) = ({n}, C, {d}) to match coords, got {shape}"
+        )
     if not field.requires_grad:
-        raise ValueError("field must be computed from coords and keep its graph (for a "
-                         "gradient: gradient(output, coords, create_graph=True))")
+        raise ValueError(
+            "field must be computed from coords and keep its graph (for a "
+            "gradient: gradient(output, coords, create_graph=True))"
+        )
     # allow_unused: a field may not reach coords in the graph at all, e.g. the gradient of a
     # network that is affine in its input (W x + b has gradient W); its divergence is zero.
     derivative = _per_sample_vjps(field, coords, create_graph, allow_unused=True)
@@ -190,8 +216,9 @@ def divergence(field: torch.Tensor, coords: torch.Tensor,
     return diagonal.sum(dim=-1).permute(1, 0)
 
 
-def laplacian(output: torch.Tensor, coords: torch.Tensor,
-              create_graph: bool = True) -> torch.Tensor:
+def laplacian(
+    output: torch.Tensor, coords: torch.Tensor, create_graph: bool = True
+) -> torch.Tensor:
     """Per-sample Laplacian of every output channel: ``divergence(gradient(output, coords))``.
 
     Parameters
@@ -231,6 +258,7 @@ def laplacian(output: torch.Tensor, coords: torch.Tensor,
 # Forward derivatives (closed form, layer by layer)
 # --------------------------------------------------------------------------------------------
 
+
 def supports_forward_derivatives(module: torch.nn.Module) -> bool:
     """Whether :func:`forward_derivatives` can differentiate ``module``.
 
@@ -241,9 +269,9 @@ def supports_forward_derivatives(module: torch.nn.Module) -> bool:
     return derivative_layers(module) is not None
 
 
-def forward_derivatives(module: torch.nn.Module, coords: torch.Tensor,
-                        order: int = 2) -> tuple[torch.Tensor, torch.Tensor,
-                                                 torch.Tensor | None]:
+def forward_derivatives(
+    module: torch.nn.Module, coords: torch.Tensor, order: int = 2
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Output, gradient and Laplacian of an MLP, propagated forward through its layers.
 
     Each layer maps the value ``u``, its gradient ``J`` (one vector per coordinate axis) and
@@ -306,9 +334,11 @@ def forward_derivatives(module: torch.nn.Module, coords: torch.Tensor,
     if layers is None:
         children = list(module) if isinstance(module, torch.nn.Sequential) else [module]
         unsupported = sorted({type(m).__name__ for m in children if not isinstance(m, Layer)})
-        raise TypeError(f"forward_derivatives needs layers with a derivative rule "
-                        f"(sirenkit.nn.Layer); module has {', '.join(unsupported)}: use "
-                        "gradient / laplacian")
+        raise TypeError(
+            f"forward_derivatives needs layers with a derivative rule "
+            f"(sirenkit.nn.Layer); module has {', '.join(unsupported)}: use "
+            "gradient / laplacian"
+        )
     n, d = coords.shape
     # The coordinates' own gradient is the identity, their Laplacian zero. Derivatives are
     # kept axis-major, (d, n, features), so each goes through a layer as one matrix product.
@@ -324,6 +354,7 @@ def forward_derivatives(module: torch.nn.Module, coords: torch.Tensor,
 # Grid operators (finite differences with kornia)
 # --------------------------------------------------------------------------------------------
 
+
 def _grid_as_image(grid: torch.Tensor) -> tuple[torch.Tensor, tuple[int, ...]]:
     """A channels-last grid ``(*shape, C)`` as the ``(1, C, H, W)`` batch kornia expects.
 
@@ -333,14 +364,17 @@ def _grid_as_image(grid: torch.Tensor) -> tuple[torch.Tensor, tuple[int, ...]]:
     if not grid.is_floating_point():
         grid = grid.to(torch.get_default_dtype())
     if grid.ndim < 2:
-        raise ValueError("grid must be channels-last (*shape, C): a 1-D signal of n samples is "
-                         f"(n, 1), an image (H, W, C); got shape {tuple(grid.shape)}")
+        raise ValueError(
+            "grid must be channels-last (*shape, C): a 1-D signal of n samples is "
+            f"(n, 1), an image (H, W, C); got shape {tuple(grid.shape)}"
+        )
     shape = tuple(grid.shape[:-1])
     if len(shape) > 2:
         raise NotImplementedError(
             f"grid operators support 1-D (n, C) and 2-D (H, W, C) grids, got a {len(shape)}-D "
             f"grid of shape {tuple(grid.shape)}; for volumes use the autograd operators "
-            "(gradient, laplacian) at grid_coords(shape)")
+            "(gradient, laplacian) at grid_coords(shape)"
+        )
     if len(shape) == 1:
         image = grid.permute(1, 0)[None, :, None, :]
     else:
@@ -397,7 +431,7 @@ def grid_gradient(grid: torch.Tensor) -> torch.Tensor:
         # The smoothing across the singleton height axis sees three copies of the one row
         # (replicate padding): weights 1/4 + 2/4 + 1/4 leave it unchanged.
         return sobel[:, 0, 0, :].permute(1, 0)[..., None] / _pitch(shape)[0]
-    by_axis = torch.stack([sobel[:, 1], sobel[:, 0]], dim=-1)       # (C, H, W, 2): axis 0, 1
+    by_axis = torch.stack([sobel[:, 1], sobel[:, 0]], dim=-1)  # (C, H, W, 2): axis 0, 1
     pitch = torch.tensor(_pitch(shape), dtype=by_axis.dtype, device=by_axis.device)
     return by_axis.permute(1, 2, 0, 3) / pitch
 
@@ -446,7 +480,7 @@ def grid_laplacian(grid: torch.Tensor) -> torch.Tensor:
     pitch = _pitch(shape)
     if len(shape) == 1:
         return second[:, 0, 0, :].permute(1, 0) / pitch[0] ** 2
-    laplace = second[:, 2] / pitch[0] ** 2 + second[:, 0] / pitch[1] ** 2   # (C, H, W)
+    laplace = second[:, 2] / pitch[0] ** 2 + second[:, 0] / pitch[1] ** 2  # (C, H, W)
     return laplace.permute(1, 2, 0)
 
 

@@ -14,11 +14,21 @@ import torch
 from .callbacks import get_snapshots
 from .coords import _check_shape, grid_coords, infer_grid_shape, samples_to_grid
 
-__all__ = ["plot_history", "plot_derivatives", "plot_snapshots", "plot_audio",
-           "layer_activations", "plot_activations"]
+__all__ = [
+    "plot_history",
+    "plot_derivatives",
+    "plot_snapshots",
+    "plot_audio",
+    "layer_activations",
+    "plot_activations",
+]
 
-METRIC_LABELS = {"train_loss": "training loss", "train_psnr": "PSNR (dB)",
-                 "train_mse": "MSE (signal units)", "event_lr": "learning rate"}
+METRIC_LABELS = {
+    "train_loss": "training loss",
+    "train_psnr": "PSNR (dB)",
+    "train_mse": "MSE (signal units)",
+    "event_lr": "learning rate",
+}
 LOG_SCALE_METRICS = {"train_loss", "train_mse", "event_lr"}
 
 
@@ -37,18 +47,24 @@ def _axes(axes, n: int, ncols: int | None = None, size: float = 3.2):
         return axes[0].figure, axes
     ncols = ncols or n
     nrows = -(-n // ncols)
-    figure, axes = _pyplot().subplots(nrows, ncols, figsize=(size * ncols, size * nrows),
-                                      squeeze=False, layout="constrained")
+    figure, axes = _pyplot().subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False, layout="constrained"
+    )
     return figure, axes.ravel()
 
 
 def _history(fit):
     """A skorch History from a fitted estimator, a skorch net or a History."""
     history = getattr(fit, "history_", None) or getattr(fit, "history", None) or fit
-    if not hasattr(history, "__getitem__") or not len(history) or \
-            not isinstance(history[0], Mapping):
-        raise TypeError(f"expected a fitted estimator, a skorch net or a skorch History, "
-                        f"got {type(fit).__name__}")
+    if (
+        not hasattr(history, "__getitem__")
+        or not len(history)
+        or not isinstance(history[0], Mapping)
+    ):
+        raise TypeError(
+            f"expected a fitted estimator, a skorch net or a skorch History, "
+            f"got {type(fit).__name__}"
+        )
     return history
 
 
@@ -75,8 +91,9 @@ def plot_history(fits, metrics: Sequence[str] = ("train_loss", "train_psnr"), ax
         epochs = history[:, "epoch"]
         for ax, metric in zip(axes, metrics):
             if metric not in history[-1]:
-                raise ValueError(f"metric {metric!r} is not in the history; it has "
-                                 f"{sorted(history[-1])}")
+                raise ValueError(
+                    f"metric {metric!r} is not in the history; it has {sorted(history[-1])}"
+                )
             ax.plot(epochs, history[:, metric], label=label, linewidth=1)
     for ax, metric in zip(axes, metrics):
         ax.set_xlabel("epoch")
@@ -124,8 +141,9 @@ def _as_image(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.asarray(values, np.float64).reshape(shape + (-1,))
 
 
-def plot_derivatives(estimators, shape: int | Sequence[int], image: np.ndarray | None = None,
-                     axes=None):
+def plot_derivatives(
+    estimators, shape: int | Sequence[int], image: np.ndarray | None = None, axes=None
+):
     """Fitted images with their gradient magnitude and Laplacian, one row per fit.
 
     Parameters
@@ -156,9 +174,14 @@ def plot_derivatives(estimators, shape: int | Sequence[int], image: np.ndarray |
         rows.append(("ground truth", image, image_gradient(image), image_laplacian(image)))
     coords = grid_coords(shape)
     for label, estimator in estimators.items():
-        rows.append((label, _as_image(estimator.predict(coords), shape),
-                     _as_image(estimator.predict_gradient(coords), shape),
-                     _as_image(estimator.predict_laplacian(coords), shape)))
+        rows.append(
+            (
+                label,
+                _as_image(estimator.predict(coords), shape),
+                _as_image(estimator.predict_gradient(coords), shape),
+                _as_image(estimator.predict_laplacian(coords), shape),
+            )
+        )
     figure, axes = _axes(axes, 3 * len(rows), ncols=3)
     for row, (label, signal, gradient, laplacian) in enumerate(rows):
         _show_signal(axes[3 * row], signal, label)
@@ -187,17 +210,20 @@ def plot_snapshots(snapshots, axes=None):
     if not snapshots:
         raise ValueError("no snapshots to plot: was every larger than max_epochs?")
     if snapshots[0]["signal"].ndim != 3:
-        raise ValueError(f"plot_snapshots draws 2-D grids, got a grid of shape "
-                         f"{snapshots[0]['signal'].shape[:-1]}")
+        raise ValueError(
+            f"plot_snapshots draws 2-D grids, got a grid of shape "
+            f"{snapshots[0]['signal'].shape[:-1]}"
+        )
     with_derivatives = "laplacian" in snapshots[0]
     nrows = 3 if with_derivatives else 1
     n = len(snapshots)
     if axes is None:
-        figure, grid = _pyplot().subplots(nrows, n, figsize=(2.4 * n, 2.4 * nrows),
-                                          squeeze=False, layout="constrained")
+        figure, grid = _pyplot().subplots(
+            nrows, n, figsize=(2.4 * n, 2.4 * nrows), squeeze=False, layout="constrained"
+        )
     else:
         figure, flat = _axes(axes, nrows * n)
-        grid = np.asarray(flat[:nrows * n]).reshape(nrows, n)
+        grid = np.asarray(flat[: nrows * n]).reshape(nrows, n)
     for column, snapshot in enumerate(snapshots):
         _show_signal(grid[0, column], snapshot["signal"], f"epoch {snapshot['epoch']}")
         if with_derivatives:
@@ -207,8 +233,12 @@ def plot_snapshots(snapshots, axes=None):
 
 
 # -- audio -----------------------------------------------------------------------------
-def plot_audio(signals: Mapping[str, np.ndarray], sample_rate: float, axes=None,
-               window: tuple[float, float] | None = None):
+def plot_audio(
+    signals: Mapping[str, np.ndarray],
+    sample_rate: float,
+    axes=None,
+    window: tuple[float, float] | None = None,
+):
     """Waveforms and magnitude spectra of audio clips on shared axes.
 
     Parameters
@@ -233,16 +263,17 @@ def plot_audio(signals: Mapping[str, np.ndarray], sample_rate: float, axes=None,
         clip = np.asarray(signal, np.float64)
         clip = clip if clip.ndim == 1 else clip[:, 0]
         times = np.arange(len(clip)) / sample_rate
-        shown = slice(None) if window is None else \
-            (times >= window[0]) & (times <= window[1])
+        shown = slice(None) if window is None else (times >= window[0]) & (times <= window[1])
         wave_ax.plot(times[shown], clip[shown], linewidth=0.7, label=label)
         magnitude = np.abs(np.fft.rfft(clip)) / len(clip)
         frequencies = np.fft.rfftfreq(len(clip), 1 / sample_rate)
-        spectrum_ax.plot(frequencies, 20 * np.log10(magnitude + 1e-12), linewidth=0.5,
-                         label=label, alpha=0.8)
+        spectrum_ax.plot(
+            frequencies, 20 * np.log10(magnitude + 1e-12), linewidth=0.5, label=label, alpha=0.8
+        )
     wave_ax.set(xlabel="time (s)", ylabel="amplitude", title="waveform")
-    spectrum_ax.set(xlabel="frequency (Hz)", ylabel="magnitude (dB)", title="spectrum",
-                    xscale="symlog")
+    spectrum_ax.set(
+        xlabel="frequency (Hz)", ylabel="magnitude (dB)", title="spectrum", xscale="symlog"
+    )
     for ax in (wave_ax, spectrum_ax):
         ax.grid(alpha=0.3)
     spectrum_ax.legend(fontsize="small")
@@ -267,8 +298,9 @@ def layer_activations(estimator, coords: np.ndarray) -> list[tuple[str, np.ndarr
     module = estimator.net_.module_
     layers = getattr(module, "hidden", None)
     if layers is None:
-        raise ValueError(f"{type(module).__name__} has no hidden layers to record (a "
-                         "sirenkit.nn.MLP has)")
+        raise ValueError(
+            f"{type(module).__name__} has no hidden layers to record (a sirenkit.nn.MLP has)"
+        )
     recorded = []
     x = torch.as_tensor(np.asarray(coords, np.float32), device=estimator.net_.device)
     with torch.no_grad():
@@ -287,8 +319,9 @@ def _radial_power(coords: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, n
     power = np.mean(np.abs(np.fft.fftn(grid - grid.mean(axis=axes), axes=axes)) ** 2, axis=-1)
     # Samples are 2 / n apart along an axis of n: frequencies are multiples of 1/2 cycle
     # per unit of coordinate, and shells of width 1/2 hold whole multiples.
-    frequency = np.sqrt(sum(f**2 for f in np.meshgrid(
-        *[np.fft.fftfreq(n, 2 / n) for n in shape], indexing="ij")))
+    frequency = np.sqrt(
+        sum(f**2 for f in np.meshgrid(*[np.fft.fftfreq(n, 2 / n) for n in shape], indexing="ij"))
+    )
     shell = np.rint(frequency.ravel() / 0.5).astype(int)
     counts = np.bincount(shell)
     spectrum = np.bincount(shell, power.ravel()) / np.maximum(counts, 1)
@@ -323,15 +356,22 @@ def plot_activations(estimator, coords: np.ndarray, bins: int = 80, axes=None):
     figure, axes = _axes(axes, 1 if shape is None else 2, size=4.0)
     colours = _pyplot().cm.viridis(np.linspace(0, 0.9, len(activations)))
     for (name, values), colour in zip(activations, colours):
-        axes[0].hist(values.ravel(), bins=bins, density=True, histtype="step", color=colour,
-                     label=f"{name} (std {values.std():.2f})")
+        axes[0].hist(
+            values.ravel(),
+            bins=bins,
+            density=True,
+            histtype="step",
+            color=colour,
+            label=f"{name} (std {values.std():.2f})",
+        )
         if shape is not None:
             frequency, power = _radial_power(coords, values)
             axes[1].loglog(frequency[1:], power[1:], color=colour, label=name, linewidth=1)
     axes[0].set(xlabel="activation", ylabel="density", title="activation histograms")
     axes[0].legend(fontsize="x-small")
     if shape is not None:
-        axes[1].set(xlabel="frequency (cycles per unit)", ylabel="mean power",
-                    title="activation spectra")
+        axes[1].set(
+            xlabel="frequency (cycles per unit)", ylabel="mean power", title="activation spectra"
+        )
         axes[1].grid(alpha=0.3)
     return figure

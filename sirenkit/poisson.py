@@ -28,8 +28,9 @@ _GRID_OPERATORS = {"gradient": operators.grid_gradient, "laplacian": operators.g
 class ExactTarget(Derivative):
     """The gradient ``(n, C * d)`` or Laplacian ``(n, C)`` of the output, exactly."""
 
-    def __call__(self, module: torch.nn.Module,
-                 coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(
+        self, module: torch.nn.Module, coords: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         output, derived = super().__call__(module, coords)
         return output, derived.flatten(1)
 
@@ -41,8 +42,9 @@ class GridTarget:
         self.target = target
         self.shape = tuple(shape)
 
-    def __call__(self, module: torch.nn.Module,
-                 coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(
+        self, module: torch.nn.Module, coords: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         output = module(coords)
         grid = output.reshape(*self.shape, output.shape[-1])
         return output, _GRID_OPERATORS[self.target](grid).reshape(len(output), -1)
@@ -62,9 +64,17 @@ class PoissonSolver(SirenRegressor):
     # data_range sets the scale of the network's output.
     _model_parameters = ("target", "network", "data_range")
 
-    def __init__(self, *, target: str = "gradient", operator: str = "autograd",
-                 signal_mean=None, gradient_mean=None, grid_shape=None,
-                 network: str = "siren", **params) -> None:
+    def __init__(
+        self,
+        *,
+        target: str = "gradient",
+        operator: str = "autograd",
+        signal_mean=None,
+        gradient_mean=None,
+        grid_shape=None,
+        network: str = "siren",
+        **params,
+    ) -> None:
         super().__init__(**params)
         self.target, self.operator, self.network = target, operator, network
         # What the derivatives cannot see, and the grid of the numerical operators.
@@ -81,19 +91,24 @@ class PoissonSolver(SirenRegressor):
             raise ValueError(
                 f"y must be a gradient field of shape (n_samples, n_dims * channels) = "
                 f"(n, {n_dims} * C) for target='gradient' with {n_dims}-D coordinates, got "
-                f"{columns} columns; see sirenkit.operators.image_gradient")
+                f"{columns} columns; see sirenkit.operators.image_gradient"
+            )
         return columns // n_dims
 
     def _model(self, X: np.ndarray, y: np.ndarray) -> Model:
         if self.omega_0 == "auto":
-            raise ValueError("omega_0='auto' needs the signal itself; PoissonSolver only "
-                             "sees its derivatives: pass a number for omega_0")
+            raise ValueError(
+                "omega_0='auto' needs the signal itself; PoissonSolver only "
+                "sees its derivatives: pass a number for omega_0"
+            )
         n_outputs = self._n_outputs(X, y)
         # The network fits the signal divided by data_range / 2 (in about [-1, 1]); the
         # targets, derivatives of the signal, are divided by the same factor.
-        signal = SignalMap(scale=self.data_range / 2, center=np.zeros(n_outputs),
-                           single_output=n_outputs == 1 and (self.target == "gradient"
-                                                             or y.ndim == 1))
+        signal = SignalMap(
+            scale=self.data_range / 2,
+            center=np.zeros(n_outputs),
+            single_output=n_outputs == 1 and (self.target == "gradient" or y.ndim == 1),
+        )
         if self.network == "relu":
             return Model(self._network(X, n_outputs, "relu"), signal)
         return self._sine_model(X, y, signal)
@@ -102,11 +117,12 @@ class PoissonSolver(SirenRegressor):
         model.signal.check_outputs(self._n_outputs(X, y))
         n_outputs, n_dims = model.signal.n_outputs, X.shape[1]
         mean = self._constant("signal_mean", self.signal_mean, (n_outputs,))
-        gradient_mean = self._constant("gradient_mean", self.gradient_mean,
-                                       (n_outputs, n_dims))
+        gradient_mean = self._constant("gradient_mean", self.gradient_mean, (n_outputs, n_dims))
         if gradient_mean is not None and self.target != "laplacian":
-            raise ValueError("gradient_mean fixes the linear part that a Laplacian leaves "
-                             "free; it only applies to target='laplacian'")
+            raise ValueError(
+                "gradient_mean fixes the linear part that a Laplacian leaves "
+                "free; it only applies to target='laplacian'"
+            )
         whole_grid, grid_shape = self._grid(X)
         order = 1 if self.target == "gradient" else 2
         if self.loss == "multiscale":
@@ -115,33 +131,45 @@ class PoissonSolver(SirenRegressor):
             criterion = MultiscaleMSELoss(grid_shape, level_weight=2.0**order)
         else:
             criterion = self._LOSSES[self.loss]
-        operator = GridTarget(self.target, grid_shape) if self.operator == "numerical" \
+        operator = (
+            GridTarget(self.target, grid_shape)
+            if self.operator == "numerical"
             else ExactTarget(self.target, training=True)
+        )
         targets = y.reshape(len(y), -1) / model.signal.scale
         return TrainingPlan(
-            stages=[Stage(X, targets)], criterion=criterion, target_operator=operator,
-            whole_grid=whole_grid, scores_signal=False,   # the targets are derivatives
-            calibration=Calibration(np.zeros(n_outputs) if mean is None else mean,
-                                    gradient_mean),
-            attributes={"grid_shape_": grid_shape, "signal_mean_": mean,
-                        "gradient_mean_": gradient_mean})
+            stages=[Stage(X, targets)],
+            criterion=criterion,
+            target_operator=operator,
+            whole_grid=whole_grid,
+            scores_signal=False,  # the targets are derivatives
+            calibration=Calibration(np.zeros(n_outputs) if mean is None else mean, gradient_mean),
+            attributes={
+                "grid_shape_": grid_shape,
+                "signal_mean_": mean,
+                "gradient_mean_": gradient_mean,
+            },
+        )
 
     def _grid(self, X: np.ndarray) -> tuple[str | None, tuple[int, ...] | None]:
         """What needs the whole grid (for messages), and the grid, if anything does."""
-        needs = [f"{name}={getattr(self, name)!r}" for name, value in
-                 (("operator", "numerical"), ("loss", "multiscale"))
-                 if getattr(self, name) == value]
+        needs = [
+            f"{name}={getattr(self, name)!r}"
+            for name, value in (("operator", "numerical"), ("loss", "multiscale"))
+            if getattr(self, name) == value
+        ]
         if not needs:
             return None, None
         what = " and ".join(needs)
         shape = infer_grid_shape(X)
-        if shape is None or (self.grid_shape is not None
-                             and tuple(self.grid_shape) != shape):
+        if shape is None or (self.grid_shape is not None and tuple(self.grid_shape) != shape):
             expected = "" if self.grid_shape is None else f" of shape {tuple(self.grid_shape)}"
-            raise ValueError(f"{what} needs X to be a full grid{expected} as returned by "
-                             f"grid_coords(shape) (in any order); got {len(X)} coordinates "
-                             "that are not. Use operator='autograd' and loss='mse' for "
-                             "scattered coordinates.")
+            raise ValueError(
+                f"{what} needs X to be a full grid{expected} as returned by "
+                f"grid_coords(shape) (in any order); got {len(X)} coordinates "
+                "that are not. Use operator='autograd' and loss='mse' for "
+                "scattered coordinates."
+            )
         max_dims = 2 if self.operator == "numerical" else 3
         if len(shape) > max_dims:
             raise ValueError(f"{what} supports grids of 1 to {max_dims} axes, got {shape}")
@@ -156,8 +184,10 @@ class PoissonSolver(SirenRegressor):
         if array.ndim == 0 and len(shape) == 1:
             array = np.full(shape, float(array))
         if array.size != int(np.prod(shape)) or not np.all(np.isfinite(array)):
-            raise ValueError(f"{name} must be None or {int(np.prod(shape))} finite number(s) "
-                             f"(shape {shape}), got {value!r}")
+            raise ValueError(
+                f"{name} must be None or {int(np.prod(shape))} finite number(s) "
+                f"(shape {shape}), got {value!r}"
+            )
         return array.reshape(shape)
 
     # -- the constant (and linear part) a derivative cannot see ----------------------------

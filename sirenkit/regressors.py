@@ -29,8 +29,9 @@ class SineNetworkMixin:
     }
     _model_parameters = ("omega_0", "hidden_omega_0")
 
-    def __init__(self, *, omega_0: float | str = 30.0, hidden_omega_0: float = 30.0,
-                 **params) -> None:
+    def __init__(
+        self, *, omega_0: float | str = 30.0, hidden_omega_0: float = 30.0, **params
+    ) -> None:
         super().__init__(**params)
         self.omega_0 = omega_0
         self.hidden_omega_0 = hidden_omega_0
@@ -40,14 +41,25 @@ class SineNetworkMixin:
             return auto_omega_0(X, y, self.data_range)
         return float(self.omega_0)
 
-    def _sine_model(self, X: np.ndarray, y: np.ndarray, signal: SignalMap, *,
-                    zero_output: bool = False, **attributes) -> Model:
+    def _sine_model(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        signal: SignalMap,
+        *,
+        zero_output: bool = False,
+        **attributes,
+    ) -> Model:
         """The model of a SIREN on ``X`` with the output map ``signal``."""
         omega_0 = self._omega_0(X, y)
-        network = self._network(X, signal.n_outputs, "sine",
-                                first_params={"omega_0": omega_0},
-                                hidden_params={"omega_0": float(self.hidden_omega_0)},
-                                zero_output=zero_output)
+        network = self._network(
+            X,
+            signal.n_outputs,
+            "sine",
+            first_params={"omega_0": omega_0},
+            hidden_params={"omega_0": float(self.hidden_omega_0)},
+            zero_output=zero_output,
+        )
         return Model(network, signal, {"omega_0_": omega_0, **attributes})
 
 
@@ -66,8 +78,9 @@ class SirenRegressor(SineNetworkMixin, BaseINR):
         if self.omega_0 != "sample_rate":
             return super()._omega_0(X, y)
         if self.sample_rate is None:
-            raise ValueError("omega_0='sample_rate' needs sample_rate (in Hz), e.g. the "
-                             "rate load_audio returns")
+            raise ValueError(
+                "omega_0='sample_rate' needs sample_rate (in Hz), e.g. the rate load_audio returns"
+            )
         return float(self.sample_rate)
 
     def _model(self, X: np.ndarray, y: np.ndarray) -> Model:

@@ -31,8 +31,9 @@ def scaled_shape(shape: tuple[int, int], scale: float) -> tuple[int, int]:
     return tuple(max(1, int(round(n * scale))) for n in shape)
 
 
-def resize_grid(grid: torch.Tensor, shape: tuple[int, int],
-                antialias: bool = False) -> torch.Tensor:
+def resize_grid(
+    grid: torch.Tensor, shape: tuple[int, int], antialias: bool = False
+) -> torch.Tensor:
     """Bicubic resampling of a channels-last image tensor ``(H, W, C)`` to ``shape``.
 
     ``antialias=True`` widens the kernel by the downscaling factor (PyTorch's antialiased
@@ -40,16 +41,16 @@ def resize_grid(grid: torch.Tensor, shape: tuple[int, int],
     differentiable: the super-resolver trains through it.
     """
     channels_first = grid.permute(2, 0, 1)[None]
-    resized = F.interpolate(channels_first, size=tuple(shape), mode="bicubic",
-                            align_corners=False, antialias=antialias)
+    resized = F.interpolate(
+        channels_first, size=tuple(shape), mode="bicubic", align_corners=False, antialias=antialias
+    )
     return resized[0].permute(1, 2, 0)
 
 
 def _check_image(image, name: str = "image") -> np.ndarray:
     array = np.asarray(image)
     if array.ndim not in (2, 3) or array.size == 0:
-        raise ValueError(f"{name} must be an (H, W) or (H, W, C) array, got shape "
-                         f"{array.shape}")
+        raise ValueError(f"{name} must be an (H, W) or (H, W, C) array, got shape {array.shape}")
     if not np.issubdtype(array.dtype, np.number) or not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must hold finite numbers")
     return array
@@ -59,8 +60,7 @@ def _check_scale(scale, minimum_exclusive: float) -> float:
     if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
         raise TypeError(f"scale must be a number, got {scale!r}")
     if not np.isfinite(scale) or scale <= minimum_exclusive:
-        raise ValueError(f"scale must be a finite number > {minimum_exclusive:g}, "
-                         f"got {scale!r}")
+        raise ValueError(f"scale must be a finite number > {minimum_exclusive:g}, got {scale!r}")
     return float(scale)
 
 
@@ -95,8 +95,10 @@ def bicubic_upscale(image, scale: float) -> np.ndarray:
     """
     scale = _check_scale(scale, 0)
     if scale < 1:
-        raise ValueError(f"scale must be >= 1 for an upscale, got {scale!r}; use "
-                         "bicubic_downscale to shrink an image")
+        raise ValueError(
+            f"scale must be >= 1 for an upscale, got {scale!r}; use "
+            "bicubic_downscale to shrink an image"
+        )
     return np.clip(_resample(image, scale, antialias=False), 0.0, 1.0)
 
 

@@ -20,8 +20,13 @@ from .omega import omega_from_laplacian
 from .regressors import _POSITIVE, SineNetworkMixin
 from .resample import _check_image, bicubic_upscale, resize_grid, scaled_shape
 
-__all__ = ["SirenSuperResolver", "ForwardModel", "SobelMSELoss", "BicubicInterpolant",
-           "schedule_stages"]
+__all__ = [
+    "SirenSuperResolver",
+    "ForwardModel",
+    "SobelMSELoss",
+    "BicubicInterpolant",
+    "schedule_stages",
+]
 
 SCHEDULES = (None, "multiscale", "progressive")
 #: The super-resolution report's ratio std(L(bicubic x4 of LR)) / std(L(HR)) of the
@@ -29,15 +34,23 @@ SCHEDULES = (None, "multiscale", "progressive")
 HR_OMEGA_FACTOR = 0.15
 #: Trick 1 of the report: (nearest downscale, then bicubic upscale) of the LR image, and the
 #: share of the epochs of each stage (500 x 4 then 1000 x 3 of 5000).
-MULTISCALE_STAGES = [((4, 4), 0.1), ((3, 3), 0.1), ((2, 2), 0.1), ((1.5, 1.5), 0.1),
-                     ((1, 1), 0.2), ((1, 1.5), 0.2), ((1, 2), 0.2)]
+MULTISCALE_STAGES = [
+    ((4, 4), 0.1),
+    ((3, 3), 0.1),
+    ((2, 2), 0.1),
+    ((1.5, 1.5), 0.1),
+    ((1, 1), 0.2),
+    ((1, 1.5), 0.2),
+    ((1, 2), 0.2),
+]
 #: Trick 2: the LR image (1000 of 5000 epochs), then bicubic upscales by 1.1, 1.2 ... 3.0
 #: (200 epochs each).
 PROGRESSIVE_STAGES = [((1, 1), 0.2)] + [((1, 1 + 0.1 * i), 0.04) for i in range(1, 21)]
 
 
-def schedule_stages(image: np.ndarray, schedule: str,
-                    max_epochs: int) -> list[tuple[np.ndarray, int]]:
+def schedule_stages(
+    image: np.ndarray, schedule: str, max_epochs: int
+) -> list[tuple[np.ndarray, int]]:
     """The training images and epochs of a multi-stage schedule (the report's tricks).
 
     Each stage's image is the LR image resized to ``round(H / down * up)`` pixels: first
@@ -59,8 +72,9 @@ def schedule_stages(image: np.ndarray, schedule: str,
         small = scaled_shape(grid.shape[:2], 1 / down)
         stage = grid
         if small != tuple(grid.shape[:2]):
-            stage = F.interpolate(grid.permute(2, 0, 1)[None], size=small,
-                                  mode="nearest-exact")[0].permute(1, 2, 0)
+            stage = F.interpolate(grid.permute(2, 0, 1)[None], size=small, mode="nearest-exact")[
+                0
+            ].permute(1, 2, 0)
         final = scaled_shape(small, up)
         if final != small:
             stage = resize_grid(stage, final)
@@ -90,10 +104,11 @@ class ForwardModel:
         return grid
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_hr_coords": None}      # rebuilt on use, not pickled
+        return {**self.__dict__, "_hr_coords": None}  # rebuilt on use, not pickled
 
-    def __call__(self, module: nn.Module,
-                 coords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(
+        self, module: nn.Module, coords: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         render = module(self._grid(coords)).reshape(*self.hr_shape, -1)
         low = resize_grid(render, self.lr_shape, antialias=True).reshape(len(coords), -1)
         return low, low
@@ -120,8 +135,9 @@ class SobelMSELoss(nn.Module):
 
     def _per_pixel_gradient(self, samples: torch.Tensor) -> torch.Tensor:
         gradient = operators.grid_gradient(samples.reshape(*self.shape, -1))
-        pitch = torch.tensor([2 / n for n in self.shape], dtype=samples.dtype,
-                             device=samples.device)
+        pitch = torch.tensor(
+            [2 / n for n in self.shape], dtype=samples.dtype, device=samples.device
+        )
         return gradient * pitch
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -148,8 +164,9 @@ class BicubicInterpolant:
         image = torch.from_numpy(self.image).permute(2, 0, 1)[None]
         # grid_sample wants (x, y) = (column, row).
         where = torch.from_numpy(np.asarray(X, dtype=np.float64))[None, None].flip(-1)
-        values = F.grid_sample(image, where, mode="bicubic", align_corners=False,
-                               padding_mode="border")
+        values = F.grid_sample(
+            image, where, mode="bicubic", align_corners=False, padding_mode="border"
+        )
         return values[0, :, 0].T.numpy()
 
 
@@ -165,9 +182,16 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
     # residual sets the output map (centred on zero, plus the bicubic upscale).
     _model_parameters = ("residual",)
 
-    def __init__(self, *, scale: float = 4.0, degradation: str | None = None,
-                 residual: bool = False, gradient_weight: float = 0.0,
-                 schedule: str | None = None, **params) -> None:
+    def __init__(
+        self,
+        *,
+        scale: float = 4.0,
+        degradation: str | None = None,
+        residual: bool = False,
+        gradient_weight: float = 0.0,
+        schedule: str | None = None,
+        **params,
+    ) -> None:
         super().__init__(**params)
         self.scale = scale
         self.degradation, self.residual = degradation, residual
@@ -176,24 +200,32 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
     # -- what it fits ---------------------------------------------------------------------
     def _recipe(self) -> str | None:
         """The options that need the LR image on its full grid (all but the plain fit)."""
-        options = [f"{name}={getattr(self, name)!r}" for name in
-                   ("degradation", "residual", "schedule", "gradient_weight")
-                   if getattr(self, name) not in (None, False, 0, 0.0)]
+        options = [
+            f"{name}={getattr(self, name)!r}"
+            for name in ("degradation", "residual", "schedule", "gradient_weight")
+            if getattr(self, name) not in (None, False, 0, 0.0)
+        ]
         if self.omega_0 == "auto_hr":
             options.append("omega_0='auto_hr'")
         return " and ".join(options) or None
 
     def _check_recipe(self) -> None:
         if self.residual and self.degradation is None:
-            raise ValueError("residual=True needs degradation='bicubic': bicubic "
-                             "interpolation reproduces the LR pixels, so the residual on "
-                             "the LR grid is zero and there is nothing to fit")
+            raise ValueError(
+                "residual=True needs degradation='bicubic': bicubic "
+                "interpolation reproduces the LR pixels, so the residual on "
+                "the LR grid is zero and there is nothing to fit"
+            )
         if self.schedule is not None and self.degradation is not None:
-            raise ValueError("schedule (the report's multi-stage fits of resized LR images) "
-                             "and degradation='bicubic' do not combine: choose one")
+            raise ValueError(
+                "schedule (the report's multi-stage fits of resized LR images) "
+                "and degradation='bicubic' do not combine: choose one"
+            )
         if self.gradient_weight > 0 and self.loss != "mse":
-            raise ValueError(f"gradient_weight adds a Sobel-gradient term to the MSE: loss "
-                             f"must be 'mse', got {self.loss!r}")
+            raise ValueError(
+                f"gradient_weight adds a Sobel-gradient term to the MSE: loss "
+                f"must be 'mse', got {self.loss!r}"
+            )
 
     def _lr_image(self, X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
         """The LR image ``(H, W, C)`` if the recipe needs it, from its pixel samples."""
@@ -206,7 +238,8 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
                 "X must be the full 2-D pixel grid of the low-resolution image, as "
                 "image_to_samples(image) or grid_coords((H, W)) return it (in any "
                 f"order), for {recipe}; got {len(X)} {X.shape[1]}-D coordinates that "
-                "are not")
+                "are not"
+            )
         return samples_to_grid(X, y.reshape(len(y), -1))
 
     def _omega_0(self, X: np.ndarray, y: np.ndarray) -> float:
@@ -226,8 +259,9 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
             # The network fits the correction to the bicubic upscale: centred on zero, and
             # it starts at zero: the forward model cannot see the frequencies above the LR
             # Nyquist limit, so whatever the network starts with there stays.
-            signal = replace(signal, center=np.zeros(signal.n_outputs),
-                             base=BicubicInterpolant(image))
+            signal = replace(
+                signal, center=np.zeros(signal.n_outputs), base=BicubicInterpolant(image)
+            )
         return self._sine_model(X, y, signal, zero_output=self.residual)
 
     def _plan(self, X: np.ndarray, y: np.ndarray, model: Model) -> TrainingPlan:
@@ -242,24 +276,33 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
         target = image.reshape(-1, channels)
         if self.residual:
             upscaled = BicubicInterpolant(image)(grid_coords(hr_shape))
-            degraded = resize_grid(torch.from_numpy(upscaled.reshape(*hr_shape, channels)),
-                                   lr_shape, antialias=True)
+            degraded = resize_grid(
+                torch.from_numpy(upscaled.reshape(*hr_shape, channels)), lr_shape, antialias=True
+            )
             target = target - degraded.reshape(-1, channels).numpy()
         if self.schedule is None:
             stages = [Stage(grid_coords(lr_shape), signal.targets(target))]
         else:
             # One network and optimiser trained on each stage's image in turn.
-            stages = [Stage(grid_coords(stage.shape[:2]),
-                            signal.targets(stage.reshape(-1, channels)), epochs,
-                            SobelMSELoss(stage.shape[:2], self.gradient_weight)
-                            if self.gradient_weight > 0 else None)
-                      for stage, epochs in schedule_stages(image, self.schedule,
-                                                           self.max_epochs)]
-        operator = ForwardModel(hr_shape, lr_shape) if self.degradation == "bicubic" \
-            else None
-        return TrainingPlan(stages=stages, criterion=self._criterion(lr_shape),
-                            target_operator=operator, whole_grid=self._recipe(),
-                            attributes={"lr_shape_": lr_shape, "hr_shape_": hr_shape})
+            stages = [
+                Stage(
+                    grid_coords(stage.shape[:2]),
+                    signal.targets(stage.reshape(-1, channels)),
+                    epochs,
+                    SobelMSELoss(stage.shape[:2], self.gradient_weight)
+                    if self.gradient_weight > 0
+                    else None,
+                )
+                for stage, epochs in schedule_stages(image, self.schedule, self.max_epochs)
+            ]
+        operator = ForwardModel(hr_shape, lr_shape) if self.degradation == "bicubic" else None
+        return TrainingPlan(
+            stages=stages,
+            criterion=self._criterion(lr_shape),
+            target_operator=operator,
+            whole_grid=self._recipe(),
+            attributes={"lr_shape_": lr_shape, "hr_shape_": hr_shape},
+        )
 
     def _criterion(self, shape: tuple[int, int]):
         if self.gradient_weight > 0:

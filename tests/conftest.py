@@ -10,19 +10,27 @@ def smooth_image():
     shape = (24, 32)
     coords = grid_coords(shape)
     y, x = coords[:, 0], coords[:, 1]
-    values = np.stack([0.5 + 0.4 * np.sin(3 * x) * np.cos(2 * y),
-                       0.5 + 0.3 * np.cos(4 * x + y),
-                       0.2 + 0.6 * (x + 1) / 2], axis=1)
+    values = np.stack(
+        [
+            0.5 + 0.4 * np.sin(3 * x) * np.cos(2 * y),
+            0.5 + 0.3 * np.cos(4 * x + y),
+            0.2 + 0.6 * (x + 1) / 2,
+        ],
+        axis=1,
+    )
     return coords, values, shape
 
 
 @pytest.fixture
 def small():
     """``small(**overrides)``: estimator parameters small and fast enough for unit tests."""
+
     def params(**overrides):
         return {**SMALL_PARAMS, **overrides}
+
     return params
 
 
-SMALL_PARAMS = dict(hidden_features=32, hidden_layers=1, lr=1e-3, max_epochs=100,
-                    random_state=0, device="cpu")
+SMALL_PARAMS = dict(
+    hidden_features=32, hidden_layers=1, lr=1e-3, max_epochs=100, random_state=0, device="cpu"
+)

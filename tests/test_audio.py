@@ -32,8 +32,16 @@ def stereo_sines(n: int = 2000, rate: int = RATE) -> np.ndarray:
 
 
 def audio_params(**overrides) -> dict:
-    params = dict(hidden_features=64, hidden_layers=2, omega_0="sample_rate", sample_rate=RATE,
-                  max_epochs=300, data_range=2.0, device="cpu", random_state=0)
+    params = dict(
+        hidden_features=64,
+        hidden_layers=2,
+        omega_0="sample_rate",
+        sample_rate=RATE,
+        max_epochs=300,
+        data_range=2.0,
+        device="cpu",
+        random_state=0,
+    )
     return params | overrides
 
 
@@ -41,21 +49,30 @@ def audio_params(**overrides) -> dict:
 # The spectral loss
 # --------------------------------------------------------------------------------------------
 
+
 def test_spectral_loss_matches_numpy():
     rng = np.random.default_rng(0)
     target, prediction = rng.normal(size=(2, 300, 2))
-    expected_spectral = np.mean((np.abs(np.fft.fft(prediction, axis=0, norm="ortho"))
-                                 - np.abs(np.fft.fft(target, axis=0, norm="ortho"))) ** 2)
+    expected_spectral = np.mean(
+        (
+            np.abs(np.fft.fft(prediction, axis=0, norm="ortho"))
+            - np.abs(np.fft.fft(target, axis=0, norm="ortho"))
+        )
+        ** 2
+    )
     expected = np.mean((prediction - target) ** 2) + expected_spectral / 50
     as_tensor = torch.from_numpy
-    np.testing.assert_allclose(float(spectral_mse(as_tensor(prediction), as_tensor(target))),
-                               expected_spectral, rtol=1e-10)
     np.testing.assert_allclose(
-        float(mse_with_spectrum(as_tensor(prediction), as_tensor(target))), expected,
-        rtol=1e-10)
+        float(spectral_mse(as_tensor(prediction), as_tensor(target))), expected_spectral, rtol=1e-10
+    )
+    np.testing.assert_allclose(
+        float(mse_with_spectrum(as_tensor(prediction), as_tensor(target))), expected, rtol=1e-10
+    )
     np.testing.assert_allclose(
         float(MSEWithSpectrumLoss(alpha=10)(as_tensor(prediction), as_tensor(target))),
-        np.mean((prediction - target) ** 2) + expected_spectral / 10, rtol=1e-10)
+        np.mean((prediction - target) ** 2) + expected_spectral / 10,
+        rtol=1e-10,
+    )
 
 
 def test_spectral_loss_is_along_time_per_channel():
@@ -86,6 +103,7 @@ def test_spectral_loss_backward():
 # Fits
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("loss", ["mse", "mse+fft"])
 def test_siren_fits_a_chirp(loss):
     audio = chirp()
@@ -107,7 +125,7 @@ def test_siren_fits_stereo_and_beats_low_omega():
         assert fitted.shape == (len(audio), 2)
         errors[omega] = np.mean((fitted - audio) ** 2)
     assert errors["sample_rate"] < 1e-3 * np.mean(audio**2)
-    assert errors["sample_rate"] < errors[30.0] / 10     # 2000 samples: 30 is far too low
+    assert errors["sample_rate"] < errors[30.0] / 10  # 2000 samples: 30 is far too low
 
 
 def test_spectral_loss_restores_time_order():
@@ -126,7 +144,7 @@ def test_spectral_loss_mini_batches_are_time_windows():
     batches = list(CoordinateBatches(dataset, 4, shuffle=True, seed=0, windows=True))
     assert sorted(len(xb) for xb, _ in batches) == [2, 4, 4]
     for xb, yb in batches:
-        assert torch.equal(xb, yb) and torch.all(xb[1:] - xb[:-1] == 1)    # consecutive
+        assert torch.equal(xb, yb) and torch.all(xb[1:] - xb[:-1] == 1)  # consecutive
     assert torch.equal(torch.sort(torch.cat([xb for xb, _ in batches]), dim=0)[0], X)
     # Fits through windows too (the last window is shorter).
     coords, values = audio_to_samples(chirp(500))
@@ -146,19 +164,22 @@ def test_spectral_loss_needs_a_whole_clip():
 
 def test_auto_depth_grows_with_the_signal():
     assert auto_hidden_layers(1000, 1) == 3
-    assert auto_hidden_layers(308_207, 1) == 4          # gt_bach
-    assert auto_hidden_layers(394_560, 2) == 5          # gt_movie, stereo
-    assert auto_hidden_layers(10**9, 3) == 6            # capped
+    assert auto_hidden_layers(308_207, 1) == 4  # gt_bach
+    assert auto_hidden_layers(394_560, 2) == 5  # gt_movie, stereo
+    assert auto_hidden_layers(10**9, 3) == 6  # capped
     coords, values = audio_to_samples(chirp(300))
     est = SirenRegressor(**audio_params(hidden_layers="auto", max_epochs=1))
     assert est.fit(coords, values).hidden_layers_ == 3
     assert len([m for m in est.net_.module_.modules() if isinstance(m, torch.nn.Linear)]) == 5
 
 
-@pytest.mark.parametrize("bad, match", [
-    (np.array([0.1, np.nan, 0.2] * 10, dtype=np.float32), "NaN"),
-    (np.array([0.1, np.inf, 0.2] * 10, dtype=np.float32), "infinity"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.array([0.1, np.nan, 0.2] * 10, dtype=np.float32), "NaN"),
+        (np.array([0.1, np.inf, 0.2] * 10, dtype=np.float32), "infinity"),
+    ],
+)
 def test_non_finite_audio_is_rejected(bad, match):
     coords = audio_to_samples(np.zeros(len(bad)))[0]
     with pytest.raises(ValueError, match=match):

@@ -39,8 +39,22 @@ def test_fit_writes_reconstruction_and_model(image_file, capsys):
 
 def test_fit_options_out_model_and_auto_omega(image_file, tmp_path, capsys):
     out, model = tmp_path / "new" / "fit.png", tmp_path / "models" / "m.joblib"
-    assert main(["fit", str(image_file), "--out", str(out), "--model", str(model),
-                 "--omega-0", "auto", *TINY]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                str(image_file),
+                "--out",
+                str(out),
+                "--model",
+                str(model),
+                "--omega-0",
+                "auto",
+                *TINY,
+            ]
+        )
+        == 0
+    )
     assert out.exists() and model.exists()
     assert joblib.load(model).omega_0 == "auto"
 
@@ -56,15 +70,14 @@ def test_fit_reports_errors_without_traceback(tmp_path, capsys):
 
 
 def test_fit_checks_the_output_path_before_training(image_file, capsys):
-    assert main(["fit", str(image_file), "--out", str(image_file.with_suffix(".xyz")),
-                 *TINY]) == 2
+    assert main(["fit", str(image_file), "--out", str(image_file.with_suffix(".xyz")), *TINY]) == 2
     assert "--out must end in an image extension" in capsys.readouterr().err
-    assert not image_file.with_suffix(".joblib").exists()      # no fit ran
+    assert not image_file.with_suffix(".joblib").exists()  # no fit ran
 
 
 @pytest.fixture
 def stereo_file(tmp_path):
-    t = np.arange(1500) / 1000                                  # 1.5 s at 1 kHz
+    t = np.arange(1500) / 1000  # 1.5 s at 1 kHz
     clip = np.stack([0.5 * np.sin(2 * np.pi * 20 * t), 0.4 * np.cos(2 * np.pi * 45 * t)], 1)
     path = tmp_path / "tones.wav"
     save_audio(path, clip, 1000, subtype="FLOAT")
@@ -73,26 +86,41 @@ def stereo_file(tmp_path):
 
 @pytest.mark.parametrize("loss", ["mse", "mse+fft"])
 def test_fit_audio_writes_a_playable_clip(stereo_file, capsys, loss):
-    assert main(["fit", str(stereo_file), "--loss", loss, "--epochs", "400",
-                 "--hidden-features", "64", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                str(stereo_file),
+                "--loss",
+                loss,
+                "--epochs",
+                "400",
+                "--hidden-features",
+                "64",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     out = stereo_file.with_name("tones_siren.wav")
     reconstruction, rate = load_audio(out)
     original, _ = load_audio(stereo_file)
     assert rate == 1000 and reconstruction.shape == original.shape == (1500, 2)
     mse = np.mean((reconstruction - original) ** 2)
-    assert mse < 5e-3 * np.mean(original**2)                   # SNR above 23 dB
+    assert mse < 5e-3 * np.mean(original**2)  # SNR above 23 dB
     printed = capsys.readouterr().out
     # The audio recipe by default: omega_0 = sample rate, depth from the clip's size.
     assert "omega_0 = 1000, 3 hidden layers" in printed
     printed_mse = float(printed.split("MSE ")[1].split()[0])
-    np.testing.assert_allclose(printed_mse, mse, rtol=0.05)   # float WAV: what was printed
+    np.testing.assert_allclose(printed_mse, mse, rtol=0.05)  # float WAV: what was printed
     est = joblib.load(stereo_file.with_name("tones_siren.joblib"))
     assert est.loss == loss and est.sample_rate == 1000
 
 
 def test_fit_audio_checks_the_output_extension(stereo_file, capsys):
-    assert main(["fit", str(stereo_file), "--out", str(stereo_file.with_suffix(".png")),
-                 *TINY]) == 2
+    assert (
+        main(["fit", str(stereo_file), "--out", str(stereo_file.with_suffix(".png")), *TINY]) == 2
+    )
     assert "--out must end in an audio extension" in capsys.readouterr().err
 
 
@@ -101,13 +129,14 @@ def test_demo_writes_figure_and_compares(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "SIREN beats the ReLU MLP by" in printed
     width, height = Image.open(tmp_path / "sirenkit_demo.png").size
-    assert width > 2 * height          # three panels side by side
+    assert width > 2 * height  # three panels side by side
     assert load_image(tmp_path / "sirenkit_demo_siren.png").shape == (32, 32, 3)
 
 
 def test_python_dash_m_entry_point():
-    result = subprocess.run([sys.executable, "-m", "sirenkit", "--help"], capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "sirenkit", "--help"], capture_output=True, text=True, check=True
+    )
     assert "fit" in result.stdout and "demo" in result.stdout
 
 
@@ -128,8 +157,9 @@ def test_superres_writes_the_upscaled_image_and_compares_with_a_reference(tmp_pa
     low, reference = tmp_path / "low.png", tmp_path / "high.png"
     save_image(low, bicubic_downscale(hr, 4))
     save_image(reference, hr)
-    assert main(["superres", str(low), "--reference", str(reference), "--omega-0", "10",
-                 *TINY]) == 0
+    assert (
+        main(["superres", str(low), "--reference", str(reference), "--omega-0", "10", *TINY]) == 0
+    )
     out = tmp_path / "low_x4.png"
     assert load_image(out).shape == (64, 48, 3)
     assert joblib.load(out.with_suffix(".joblib")).hr_shape_ == shape
@@ -142,8 +172,12 @@ def test_superres_writes_the_upscaled_image_and_compares_with_a_reference(tmp_pa
 
 def test_superres_errors(tmp_path, capsys, image_file):
     assert main(["superres", str(image_file), "--scale", "0.5", *TINY]) == 2
-    assert "'scale' parameter of SirenSuperResolver must be a float in the range [1.0, inf)" \
+    assert (
+        "'scale' parameter of SirenSuperResolver must be a float in the range [1.0, inf)"
         in capsys.readouterr().err
-    assert main(["superres", str(image_file), "--scale", "2", "--reference",
-                 str(image_file), *TINY]) == 2
+    )
+    assert (
+        main(["superres", str(image_file), "--scale", "2", "--reference", str(image_file), *TINY])
+        == 2
+    )
     assert "--reference must be 56x40" in capsys.readouterr().err

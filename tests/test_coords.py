@@ -47,7 +47,7 @@ def test_grid_convention_matches_resampling_with_align_corners_false():
     # A linear ramp sampled on the LR grid and upsampled must be the ramp on the HR grid.
     low, high = 16, 64
     expected = grid_coords(high)[:, 0]
-    inner = slice(8, -8)                       # away from the border padding
+    inner = slice(8, -8)  # away from the border padding
     bilinear = _upsample_ramp(low, high, "bilinear", align_corners=False)
     np.testing.assert_allclose(bilinear[inner], expected[inner], atol=1e-6)
     # Bicubic (a=-0.75) ripples around a ramp but must not shift it.
@@ -70,7 +70,7 @@ def test_infer_grid_shape_any_dimension_and_order(shape):
 def test_infer_grid_shape_rejects_non_grids():
     coords = grid_coords((5, 6))
     assert infer_grid_shape(coords[:-1]) is None
-    assert infer_grid_shape(coords * 0.9) is None           # not cell centres
+    assert infer_grid_shape(coords * 0.9) is None  # not cell centres
     assert infer_grid_shape(np.random.default_rng(0).uniform(-1, 1, (30, 2))) is None
 
 
@@ -91,8 +91,9 @@ def test_image_round_trip(shape):
     assert values.shape == (shape[0] * shape[1], *shape[2:])
     np.testing.assert_array_equal(samples_to_image(values, shape[:2]), image)
     # Pixel (i, j) sits at (row, column) coordinates.
-    np.testing.assert_allclose(coords[1], [grid_coords(shape[0])[0, 0],
-                                           grid_coords(shape[1])[1, 0]])
+    np.testing.assert_allclose(
+        coords[1], [grid_coords(shape[0])[0, 0], grid_coords(shape[1])[1, 0]]
+    )
 
 
 def test_audio_round_trip():
@@ -103,12 +104,15 @@ def test_audio_round_trip():
     assert audio_to_samples(stereo[:, 0])[1].shape == (50,)
 
 
-@pytest.mark.parametrize("bad, error, match", [
-    (np.zeros((2, 3, 4, 5)), ValueError, "image must have 2 or 3 dimensions"),
-    (np.zeros((0, 4)), ValueError, "empty"),
-    (np.array([["a", "b"]]), TypeError, "numeric"),
-    (np.zeros((2, 2), dtype=complex), TypeError, "real numeric"),
-])
+@pytest.mark.parametrize(
+    "bad, error, match",
+    [
+        (np.zeros((2, 3, 4, 5)), ValueError, "image must have 2 or 3 dimensions"),
+        (np.zeros((0, 4)), ValueError, "empty"),
+        (np.array([["a", "b"]]), TypeError, "numeric"),
+        (np.zeros((2, 2), dtype=complex), TypeError, "real numeric"),
+    ],
+)
 def test_image_to_samples_rejects_bad_input(bad, error, match):
     with pytest.raises(error, match=match):
         image_to_samples(bad)

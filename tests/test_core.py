@@ -52,8 +52,9 @@ class OptimizerRecorder(Callback):
 
 
 def small(cls, **params):
-    return cls(hidden_features=16, hidden_layers=1, max_epochs=4, random_state=0,
-               device="cpu", **params)
+    return cls(
+        hidden_features=16, hidden_layers=1, max_epochs=4, random_state=0, device="cpu", **params
+    )
 
 
 # -- parameters -------------------------------------------------------------------------
@@ -88,11 +89,10 @@ def test_numpydoc_parameters_match_the_signature(cls):
     documented = _doc_names(ClassDoc(cls)["Parameters"])
     assert len(documented) == len(set(documented)), "a parameter is documented twice"
     assert set(documented) == set(inspect.signature(cls).parameters)
-    for name in ("fit", "predict", "predict_gradient", "predict_laplacian", "score",
-                 "upscale"):
+    for name in ("fit", "predict", "predict_gradient", "predict_laplacian", "score", "upscale"):
         method = getattr(cls, name, None)
         if method is None or name == "score" and cls is not PoissonSolver:
-            continue        # score is RegressorMixin's, documented by scikit-learn
+            continue  # score is RegressorMixin's, documented by scikit-learn
         expected = [p for p in inspect.signature(method).parameters if p != "self"]
         assert _doc_names(FunctionDoc(method)["Parameters"]) == expected, name
 
@@ -108,12 +108,14 @@ def test_warm_start_trains_with_the_new_training_parameters(cls):
     est.set_params(lr=0.5, weight_decay=0.1, max_epochs=3, lr_factor=0.5, lr_patience=7)
     est.fit(coords, target)
     assert recorder.seen_ == [(0.5, 0.1)] * 3
-    assert len(est.history_) == 7                          # the history continues
+    assert len(est.history_) == 7  # the history continues
     scheduler = dict(est.net_.callbacks_)["lr_scheduler"]
     assert scheduler.kwargs["factor"] == 0.5 and scheduler.kwargs["patience"] == 7
     # The same network trained on: its weights moved from where the first fit left them.
-    assert any(not np.array_equal(before, after.detach())
-               for before, after in zip(weights, est.net_.module_.parameters()))
+    assert any(
+        not np.array_equal(before, after.detach())
+        for before, after in zip(weights, est.net_.module_.parameters())
+    )
     est.set_params(lr_schedule=None, max_epochs=1).fit(coords, target)
     assert "lr_scheduler" not in dict(est.net_.callbacks_)
 
@@ -122,9 +124,12 @@ def test_warm_start_trains_with_the_new_training_parameters(cls):
 def test_warm_start_refuses_a_different_network(cls):
     coords, target = _data(cls)
     est = small(cls, warm_start=True).fit(coords, target)
-    with pytest.raises(ValueError, match="warm_start=True continues the fitted network, "
-                                         "built with hidden_features=16; got "
-                                         "hidden_features=32"):
+    with pytest.raises(
+        ValueError,
+        match="warm_start=True continues the fitted network, "
+        "built with hidden_features=16; got "
+        "hidden_features=32",
+    ):
         est.set_params(hidden_features=32).fit(coords, target)
 
 
@@ -145,7 +150,7 @@ def test_public_methods_change_neither_parameters_nor_fitted_state(cls):
     if cls is SirenSuperResolver:
         est.set_params(degradation="bicubic", scale=2)
         before = est.get_params()
-        est.upscale(np.random.default_rng(0).random(SHAPE), 3)     # on an unfitted one
+        est.upscale(np.random.default_rng(0).random(SHAPE), 3)  # on an unfitted one
         assert est.get_params() == before and not hasattr(est, "net_")
     est.fit(coords, target)
     params, state = est.get_params(), pickle.dumps(est)
@@ -158,7 +163,7 @@ def test_public_methods_change_neither_parameters_nor_fitted_state(cls):
 @pytest.mark.parametrize("cls", ESTIMATORS)
 def test_threads_predicting_with_one_estimator_get_the_serial_results(cls):
     coords, target = _data(cls)
-    est = small(cls, predict_batch_size=16).fit(coords, target)   # derivative chunks of 2
+    est = small(cls, predict_batch_size=16).fit(coords, target)  # derivative chunks of 2
     methods = [est.predict, est.predict_gradient, est.predict_laplacian] * 2
     serial = [method(coords) for method in methods]
     results = [None] * len(methods)
@@ -195,8 +200,7 @@ def _declared_requirements() -> set[str]:
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
     lines = config["options"]["install_requires"].split()
-    return {re.split(r"[<>=!~ ;\[]", line)[0].lower().replace("_", "-")
-            for line in lines if line}
+    return {re.split(r"[<>=!~ ;\[]", line)[0].lower().replace("_", "-") for line in lines if line}
 
 
 def _imported_modules() -> set[str]:
@@ -217,5 +221,7 @@ def test_every_import_is_declared_in_install_requires():
     declared = _declared_requirements()
     for module in sorted(_imported_modules()):
         names = {name.lower().replace("_", "-") for name in distributions.get(module, [])}
-        assert names & declared, f"sirenkit imports {module} ({names or 'not installed'}), " \
-                                 f"which install_requires does not declare"
+        assert names & declared, (
+            f"sirenkit imports {module} ({names or 'not installed'}), "
+            f"which install_requires does not declare"
+        )

@@ -14,17 +14,24 @@ distributed = pytest.importorskip("distributed")
 def test_grid_search_on_a_local_dask_cluster_matches_the_local_run():
     coords = grid_coords((12, 12))
     signal = 0.5 + 0.4 * np.sin(5 * coords[:, 0]) * np.cos(3 * coords[:, 1])
-    search = GridSearchCV(SirenRegressor(hidden_features=16, max_epochs=15, random_state=0),
-                          {"hidden_layers": [1, 2], "omega_0": [10.0, 30.0]},
-                          scoring=psnr_scorer, cv=FullSampleSplit())
+    search = GridSearchCV(
+        SirenRegressor(hidden_features=16, max_epochs=15, random_state=0),
+        {"hidden_layers": [1, 2], "omega_0": [10.0, 30.0]},
+        scoring=psnr_scorer,
+        cv=FullSampleSplit(),
+    )
     local = search.fit(coords, signal).cv_results_["mean_test_score"]
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster), parallel_backend("dask"):
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+        parallel_backend("dask"),
+    ):
         remote = search.fit(coords, signal).cv_results_["mean_test_score"]
         workers = len(cluster.scheduler_info["workers"])
     assert workers == 2
-    assert len(np.unique(local)) == 4          # four different fits, not one repeated
+    assert len(np.unique(local)) == 4  # four different fits, not one repeated
     # Worker processes may run torch with another thread count: float sums in another
     # order, so equal to float32 precision rather than bit for bit.
     np.testing.assert_allclose(remote, local, rtol=1e-5)

@@ -12,7 +12,7 @@ def block_mean(field: np.ndarray, block: int) -> np.ndarray:
 
 def test_multiscale_mse_equals_weighted_block_averages():
     rng = np.random.default_rng(0)
-    shape = (16, 32)            # levels 16x32, 8x16, 4x8
+    shape = (16, 32)  # levels 16x32, 8x16, 4x8
     prediction, target = rng.normal(size=(2, 16 * 32, 3))
     residual = (prediction - target).reshape(*shape, 3)
     expected = sum(2.5**s * np.mean(block_mean(residual, 2**s) ** 2) for s in range(3))
@@ -21,12 +21,13 @@ def test_multiscale_mse_equals_weighted_block_averages():
 
 
 def test_constant_error_counts_at_every_level_and_checkerboard_only_at_the_finest():
-    shape = (32, 32)                                        # 4 levels: 32, 16, 8, 4
+    shape = (32, 32)  # 4 levels: 32, 16, 8, 4
     zeros = torch.zeros(32 * 32, 1, dtype=torch.float64)
     constant = torch.full_like(zeros, 0.5)
     checker = torch.from_numpy(np.indices(shape).sum(axis=0).reshape(-1, 1) % 2 * 2 - 1.0)
     assert float(multiscale_mse(constant, zeros, shape, 4.0)) == pytest.approx(
-        0.25 * (1 + 4 + 16 + 64))
+        0.25 * (1 + 4 + 16 + 64)
+    )
     assert float(multiscale_mse(checker, zeros, shape, 4.0)) == pytest.approx(1.0)
 
 

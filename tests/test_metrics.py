@@ -16,23 +16,25 @@ def test_psnr_analytic_values():
 def test_psnr_is_per_element_over_channels():
     truth = np.zeros((4, 4, 3))
     pred = truth.copy()
-    pred[..., 0] = 0.3                   # error in one channel only
+    pred[..., 0] = 0.3  # error in one channel only
     assert psnr(truth, pred) == pytest.approx(10 * np.log10(1 / (0.09 / 3)))
 
 
 def test_channel_sum_convention_is_10log10_C_lower():
     rng = np.random.default_rng(0)
     truth, pred = rng.random((8, 8, 3)), rng.random((8, 8, 3))
-    assert psnr(truth, pred) - psnr_channel_sum(truth, pred) == pytest.approx(
-        10 * np.log10(3))
+    assert psnr(truth, pred) - psnr_channel_sum(truth, pred) == pytest.approx(10 * np.log10(3))
 
 
-@pytest.mark.parametrize("a, b, kwargs, match", [
-    (np.zeros(3), np.zeros(4), {}, "same shape"),
-    (np.zeros(0), np.zeros(0), {}, "empty"),
-    (np.array([np.nan]), np.zeros(1), {}, "finite"),
-    (np.zeros(2), np.ones(2), {"data_range": 0}, "data_range"),
-])
+@pytest.mark.parametrize(
+    "a, b, kwargs, match",
+    [
+        (np.zeros(3), np.zeros(4), {}, "same shape"),
+        (np.zeros(0), np.zeros(0), {}, "empty"),
+        (np.array([np.nan]), np.zeros(1), {}, "finite"),
+        (np.zeros(2), np.ones(2), {"data_range": 0}, "data_range"),
+    ],
+)
 def test_psnr_bad_input(a, b, kwargs, match):
     with pytest.raises(ValueError, match=match):
         psnr(a, b, **kwargs)

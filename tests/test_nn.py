@@ -73,8 +73,7 @@ def test_relu_mlp_is_piecewise_linear_without_frequency_factor():
 class GaussLayer(Layer):
     """``exp(-(s z)^2 / 2)``: defined only by its activation and derivatives."""
 
-    def __init__(self, in_features, out_features, *, scale=3.0, init="auto",
-                 is_first=False):
+    def __init__(self, in_features, out_features, *, scale=3.0, init="auto", is_first=False):
         self.scale = scale
         super().__init__(in_features, out_features, init=init, is_first=is_first)
 
@@ -117,7 +116,7 @@ def test_a_registered_layer_gets_derivatives_estimators_and_plots(gauss_layer):
 
     points = grid_coords((8, 8))
     est = GaussRegressor(hidden_features=16, hidden_layers=1, max_epochs=5).fit(
-        points, points[:, 0])
+        points, points[:, 0]
+    )
     assert est.predict_gradient(points).shape == (64, 2)
-    assert [name for name, _ in layer_activations(est, points)] == ["test-gauss 1",
-                                                                    "test-gauss 2"]
+    assert [name for name, _ in layer_activations(est, points)] == ["test-gauss 1", "test-gauss 2"]

@@ -17,7 +17,7 @@ from sirenkit.omega import (
 def test_laplacian_rule_matches_an_independent_computation():
     image = np.random.default_rng(0).random((20, 30, 3)).astype(np.float32)
     kernel = np.ones((3, 3, 1))
-    kernel[1, 1, 0] = -8                      # kornia's unnormalised 3x3 Laplacian
+    kernel[1, 1, 0] = -8  # kornia's unnormalised 3x3 Laplacian
     # kornia pads with "reflect" (numpy/scipy "mirror"): the edge pixel is not repeated.
     laplacian = convolve(image.astype(np.float64), kernel, mode="mirror")
     expected = LAPLACIAN_RULE_FACTOR * laplacian.std(ddof=1)
@@ -26,24 +26,26 @@ def test_laplacian_rule_matches_an_independent_computation():
 
 def test_laplacian_rule_uses_unnormalised_kernel():
     image = torch.rand(1, 1, 16, 16)
-    normalized = kornia.filters.laplacian(image, 3)               # kornia's default
+    normalized = kornia.filters.laplacian(image, 3)  # kornia's default
     raw = kornia.filters.laplacian(image, 3, normalized=False)
     torch.testing.assert_close(raw, 16 * normalized)
     assert omega_from_laplacian(image[0, 0].numpy()) == pytest.approx(
-        LAPLACIAN_RULE_FACTOR * float(raw.std()), rel=1e-5)
+        LAPLACIAN_RULE_FACTOR * float(raw.std()), rel=1e-5
+    )
 
 
 def test_laplacian_rule_scales_with_data_range():
     image = np.random.default_rng(0).random((16, 16))
     assert omega_from_laplacian(255 * image, data_range=255) == pytest.approx(
-        omega_from_laplacian(image), rel=1e-5)
+        omega_from_laplacian(image), rel=1e-5
+    )
 
 
 def _smooth(n: int, periodic: bool) -> np.ndarray:
     coords = grid_coords((n, n))
-    if periodic:   # whole periods: the reflected border continues the image smoothly
+    if periodic:  # whole periods: the reflected border continues the image smoothly
         values = 0.5 + 0.5 * np.cos(2 * np.pi * coords[:, 0]) * np.cos(np.pi * coords[:, 1])
-    else:          # sloped at the border: reflection puts a kink there
+    else:  # sloped at the border: reflection puts a kink there
         values = 0.5 + 0.5 * np.sin(2 * coords[:, 0]) * np.sin(3 * coords[:, 1])
     return values.reshape(n, n)
 
@@ -61,7 +63,7 @@ def test_laplacian_rule_resolution_dependence_on_smooth_content():
 @pytest.mark.parametrize("n", [500, 2000, 8000])
 def test_spectral_rule_finds_a_pure_tone_at_any_sampling(n):
     t = grid_coords(n)
-    tone = np.cos(30 * np.pi * t)                       # 15 periods over [-1, 1]
+    tone = np.cos(30 * np.pi * t)  # 15 periods over [-1, 1]
     assert omega_from_spectrum(tone) == pytest.approx(30 * np.pi, rel=1e-6)
     # A sine's even extension has a kink at the ends: its band reads a little higher.
     assert 30 * np.pi < omega_from_spectrum(np.sin(30 * np.pi * t)) < 1.25 * 30 * np.pi
@@ -92,7 +94,8 @@ def test_auto_omega_dispatches_on_dimension_and_accepts_shuffled_grids():
     coords, values = image_to_samples(image)
     order = np.random.default_rng(1).permutation(len(coords))
     assert auto_omega_0(coords[order], values[order]) == pytest.approx(
-        omega_from_laplacian(image), rel=1e-6)
+        omega_from_laplacian(image), rel=1e-6
+    )
     t = grid_coords(400)
     assert auto_omega_0(t, np.cos(8 * np.pi * t[:, 0])) == pytest.approx(8 * np.pi)
 

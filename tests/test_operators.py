@@ -44,8 +44,9 @@ def analytic(coords: torch.Tensor, channels: int = 3):
     b = torch.tensor([p[1] for p in FREQUENCIES[:channels]], dtype=coords.dtype)
     y, x = coords[:, 0:1], coords[:, 1:2]
     f = torch.sin(a * y) * torch.cos(b * x)
-    grad = torch.stack([a * torch.cos(a * y) * torch.cos(b * x),
-                        -b * torch.sin(a * y) * torch.sin(b * x)], dim=-1)
+    grad = torch.stack(
+        [a * torch.cos(a * y) * torch.cos(b * x), -b * torch.sin(a * y) * torch.sin(b * x)], dim=-1
+    )
     return f, grad, -(a**2 + b**2) * f
 
 
@@ -57,6 +58,7 @@ def tiny_siren(out_features: int = 1, **kwargs) -> Siren:
 # --------------------------------------------------------------------------------------------
 # Autograd operators
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("channels", [1, 3])
 @pytest.mark.parametrize("dtype, atol", [(torch.float64, 1e-10), (torch.float32, 1e-5)])
@@ -78,16 +80,22 @@ def test_batched_equals_per_channel_loop():
     for c in range(3):
         (g,) = torch.autograd.grad(output[:, c].sum(), coords, create_graph=True)
         loop_grad.append(g)
-        loop_lap.append(sum(torch.autograd.grad(g[:, k].sum(), coords, create_graph=True)[0][:, k]
-                            for k in range(2)))
+        loop_lap.append(
+            sum(
+                torch.autograd.grad(g[:, k].sum(), coords, create_graph=True)[0][:, k]
+                for k in range(2)
+            )
+        )
     torch.testing.assert_close(gradient(output, coords), torch.stack(loop_grad, dim=1))
     torch.testing.assert_close(laplacian(output, coords), torch.stack(loop_lap, dim=1))
     assert jacobian is gradient
     # The operator's double backward gives the independent loop's parameter gradients.
-    batched_grads = torch.autograd.grad(laplacian(output, coords).pow(2).sum(),
-                                        list(net.parameters())[:-1], retain_graph=True)
-    loop_grads = torch.autograd.grad(torch.stack(loop_lap, dim=1).pow(2).sum(),
-                                     list(net.parameters())[:-1])
+    batched_grads = torch.autograd.grad(
+        laplacian(output, coords).pow(2).sum(), list(net.parameters())[:-1], retain_graph=True
+    )
+    loop_grads = torch.autograd.grad(
+        torch.stack(loop_lap, dim=1).pow(2).sum(), list(net.parameters())[:-1]
+    )
     for batched, looped in zip(batched_grads, loop_grads):
         torch.testing.assert_close(batched, looped)
 
@@ -110,7 +118,7 @@ def test_laplacian_loss_backward():
     *hidden, output_bias = net.parameters()
     for parameter in hidden:
         assert torch.isfinite(parameter.grad).all() and parameter.grad.abs().sum() > 0
-    assert output_bias.grad is None     # a constant offset has no Laplacian
+    assert output_bias.grad is None  # a constant offset has no Laplacian
 
 
 def test_laplacian_gradcheck_through_parameters():
@@ -134,15 +142,17 @@ def test_relu_laplacian_is_zero_but_siren_is_not():
     relu_output = relu(coords)
     assert gradient(relu_output, coords).abs().max() > 0
     assert torch.equal(laplacian(relu_output, coords), torch.zeros(500, 2, dtype=torch.float64))
-    assert torch.equal(laplacian(relu(coords), coords, create_graph=False),
-                       torch.zeros(500, 2, dtype=torch.float64))
+    assert torch.equal(
+        laplacian(relu(coords), coords, create_graph=False),
+        torch.zeros(500, 2, dtype=torch.float64),
+    )
     siren = tiny_siren(out_features=2)
     assert laplacian(siren(coords), coords).abs().mean() > 1e-2
 
 
 def test_laplacian_of_affine_output_is_zero():
     coords = torch.rand(7, 2, requires_grad=True)
-    linear = torch.nn.Linear(2, 3)           # gradient W does not depend on coords
+    linear = torch.nn.Linear(2, 3)  # gradient W does not depend on coords
     for output in (2 * coords[:, :1] + 1, linear(coords)):
         zeros = torch.zeros(7, output.shape[1])
         assert torch.equal(laplacian(output, coords), zeros)
@@ -157,7 +167,7 @@ def test_autograd_errors():
     with pytest.raises(ValueError, match="output"):
         gradient(coords.sum(dim=1), coords)
     with pytest.raises(ValueError, match="coords must require grad"):
-        gradient(torch.ones(5, 1, requires_grad=True), coords)     # not computed from coords
+        gradient(torch.ones(5, 1, requires_grad=True), coords)  # not computed from coords
     with pytest.raises(ValueError, match="coords must require grad"):
         gradient(torch.ones(5, 1), coords)
     field = gradient(coords.pow(3), coords, create_graph=False)
@@ -170,6 +180,7 @@ def test_autograd_errors():
 # --------------------------------------------------------------------------------------------
 # Forward (closed-form) derivatives
 # --------------------------------------------------------------------------------------------
+
 
 def test_forward_derivatives_of_one_sine_layer_are_analytic():
     # f(x) = sin(omega (w . x + b)): grad = omega w cos(.), Laplacian = -omega^2 |w|^2 sin(.)
@@ -229,8 +240,7 @@ def test_forward_derivatives_of_a_relu_mlp():
 
 
 def test_forward_derivatives_errors():
-    assert supports_forward_derivatives(Siren(2, 1)) and supports_forward_derivatives(
-        ReluMLP(2, 1))
+    assert supports_forward_derivatives(Siren(2, 1)) and supports_forward_derivatives(ReluMLP(2, 1))
     other = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
     assert not supports_forward_derivatives(other)
     with pytest.raises(TypeError, match="Tanh"):
@@ -245,18 +255,21 @@ def test_forward_derivatives_errors():
 # Grid operators
 # --------------------------------------------------------------------------------------------
 
+
 def grid_errors(shape: tuple[int, int]) -> tuple[float, float]:
     """Max interior (2-sample margin) errors of grid_gradient and grid_laplacian."""
     f, grad, lap = analytic(coords64(shape))
     values = f.reshape(*shape, 3)
     gradient_error = grid_gradient(values) - grad.reshape(*shape, 3, 2)
     laplacian_error = grid_laplacian(values) - lap.reshape(*shape, 3)
-    return (float(gradient_error[2:-2, 2:-2].abs().max()),
-            float(laplacian_error[2:-2, 2:-2].abs().max()))
+    return (
+        float(gradient_error[2:-2, 2:-2].abs().max()),
+        float(laplacian_error[2:-2, 2:-2].abs().max()),
+    )
 
 
 def test_grid_operators_converge_at_second_order():
-    errors = np.array([grid_errors(shape) for shape in SHAPES])       # (3 grids, 2 operators)
+    errors = np.array([grid_errors(shape) for shape in SHAPES])  # (3 grids, 2 operators)
     assert errors[0, 0] < 0.03 and errors[0, 1] < 0.04
     ratios = errors[:-1] / errors[1:]
     # Halving the pitch divides an O(h^2) error by 4 (measured: 3.99-4.00).
@@ -296,14 +309,18 @@ def test_grid_operators_1d():
     errors = []
     for n in (100, 200, 400):
         t = coords64((n,))
-        signal = torch.sin(k * t)                                     # (n, 1)
+        signal = torch.sin(k * t)  # (n, 1)
         grad, lap = grid_gradient(signal), grid_laplacian(signal)
         assert grad.shape == (n, 1, 1) and lap.shape == (n, 1)
         # The Sobel smoothing across the singleton axis is a no-op: a plain central difference.
         central = (signal[2:] - signal[:-2]) / (2 * 2.0 / n)
         torch.testing.assert_close(grad[1:-1, :, 0], central)
-        errors.append([float((grad[2:-2, :, 0] - k * torch.cos(k * t[2:-2])).abs().max()),
-                       float((lap[2:-2] + k**2 * signal[2:-2]).abs().max())])
+        errors.append(
+            [
+                float((grad[2:-2, :, 0] - k * torch.cos(k * t[2:-2])).abs().max()),
+                float((lap[2:-2] + k**2 * signal[2:-2]).abs().max()),
+            ]
+        )
     errors = np.array(errors)
     assert errors[0, 0] < 0.01 and errors[0, 1] < 0.03
     ratios = errors[:-1] / errors[1:]

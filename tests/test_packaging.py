@@ -10,8 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _readme_commands() -> list[str]:
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
-    return [line for block in blocks for line in block.splitlines()
-            if line and not line.startswith("#")]
+    return [
+        line for block in blocks for line in block.splitlines() if line and not line.startswith("#")
+    ]
 
 
 def test_readme_has_two_setup_commands_and_ci_runs_the_test_one():
@@ -31,10 +32,15 @@ def test_sample_data_is_packaged_and_small():
 
 # The README's snippets with sizes a CPU runs in seconds; each replacement must apply, so
 # an edited README fails here instead of silently running for minutes.
-README_SHRINK = {'load_sample_image("astronaut")': 'load_sample_image("astronaut")[:48, :48]',
-                 "max_epochs=500": "max_epochs=3", "(1024, 1024)": "(64, 64)",
-                 "max_epochs=300": "max_epochs=2", "[1, 2, 3]": "[1]", "[64, 128, 256]": "[16]",
-                 "signal_mean=0.45)": "signal_mean=0.45, max_epochs=2)"}
+README_SHRINK = {
+    'load_sample_image("astronaut")': 'load_sample_image("astronaut")[:48, :48]',
+    "max_epochs=500": "max_epochs=3",
+    "(1024, 1024)": "(64, 64)",
+    "max_epochs=300": "max_epochs=2",
+    "[1, 2, 3]": "[1]",
+    "[64, 128, 256]": "[16]",
+    "signal_mean=0.45)": "signal_mean=0.45, max_epochs=2)",
+}
 
 
 def test_readme_python_snippets_run(tmp_path, monkeypatch):

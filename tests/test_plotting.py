@@ -23,8 +23,10 @@ SHAPE = (12, 10)
 
 def _image():
     rows, cols = np.meshgrid(*(grid_coords(n)[:, 0] for n in SHAPE), indexing="ij")
-    return np.stack([0.5 + 0.4 * np.sin(3 * rows), 0.5 + 0.4 * np.cos(2 * cols),
-                     0.5 + 0.2 * rows * cols], axis=-1)
+    return np.stack(
+        [0.5 + 0.4 * np.sin(3 * rows), 0.5 + 0.4 * np.cos(2 * cols), 0.5 + 0.2 * rows * cols],
+        axis=-1,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,23 +47,33 @@ def test_snapshots_match_the_estimator_after_the_recorded_epoch(fits):
     assert snapshots[0]["laplacian"].shape == SHAPE + (3,)
     # A continued fit's first snapshot equals the estimator right after that epoch.
     coords, pixels = image_to_samples(_image())
-    short = SirenRegressor(hidden_features=16, hidden_layers=1, max_epochs=5, random_state=0,
-                           callbacks=[Snapshots(SHAPE, every=5)]).fit(coords, pixels)
-    np.testing.assert_allclose(snapshots[0]["signal"].reshape(-1, 3), short.predict(coords),
-                               atol=1e-5)
-    np.testing.assert_allclose(snapshots[0]["laplacian"].reshape(-1, 3),
-                               short.predict_laplacian(coords), rtol=1e-4, atol=1e-3)
+    short = SirenRegressor(
+        hidden_features=16,
+        hidden_layers=1,
+        max_epochs=5,
+        random_state=0,
+        callbacks=[Snapshots(SHAPE, every=5)],
+    ).fit(coords, pixels)
+    np.testing.assert_allclose(
+        snapshots[0]["signal"].reshape(-1, 3), short.predict(coords), atol=1e-5
+    )
+    np.testing.assert_allclose(
+        snapshots[0]["laplacian"].reshape(-1, 3),
+        short.predict_laplacian(coords),
+        rtol=1e-4,
+        atol=1e-3,
+    )
     assert not np.allclose(snapshots[0]["signal"], snapshots[1]["signal"])
 
 
 def test_snapshots_errors():
     coords = grid_coords(SHAPE)
     with pytest.raises(ValueError, match="every"):
-        SirenRegressor(max_epochs=2, callbacks=[Snapshots(SHAPE, every=0)]).fit(coords,
-                                                                                coords[:, 0])
+        SirenRegressor(max_epochs=2, callbacks=[Snapshots(SHAPE, every=0)]).fit(
+            coords, coords[:, 0]
+        )
     with pytest.raises(ValueError, match="2-D"):
-        SirenRegressor(max_epochs=2, callbacks=[Snapshots((8,), every=1)]).fit(coords,
-                                                                               coords[:, 0])
+        SirenRegressor(max_epochs=2, callbacks=[Snapshots((8,), every=1)]).fit(coords, coords[:, 0])
     est = SirenRegressor(max_epochs=2, hidden_features=8).fit(coords, coords[:, 0])
     with pytest.raises(ValueError, match="Snapshots"):
         get_snapshots(est)
@@ -119,13 +131,13 @@ def test_layer_activations_and_their_plot(fits):
     assert [v.shape for _, v in values] == [(120, 16), (120, 16)]
     assert min(v.min() for _, v in values) >= 0
     assert len(plot_activations(siren, coords).axes) == 2
-    assert len(plot_activations(siren, coords[::3]).axes) == 1     # not a grid: histograms
+    assert len(plot_activations(siren, coords[::3]).axes) == 1  # not a grid: histograms
 
 
 def test_radial_power_finds_a_plane_wave_frequency():
     coords = grid_coords((32, 32))
-    wave = np.cos(2 * np.pi * 3 * coords[:, :1])                # 3 cycles per unit along rows
-    frequency, power = _radial_power(coords[::-1], wave[::-1])   # any sample order
+    wave = np.cos(2 * np.pi * 3 * coords[:, :1])  # 3 cycles per unit along rows
+    frequency, power = _radial_power(coords[::-1], wave[::-1])  # any sample order
     assert frequency[np.argmax(power)] == pytest.approx(3.0)
 
 
@@ -134,5 +146,6 @@ def test_snapshots_survive_pickling(fits):
 
     siren, _ = fits
     restored = pickle.loads(pickle.dumps(siren))
-    np.testing.assert_array_equal(get_snapshots(restored)[1]["laplacian"],
-                                  get_snapshots(siren)[1]["laplacian"])
+    np.testing.assert_array_equal(
+        get_snapshots(restored)[1]["laplacian"], get_snapshots(siren)[1]["laplacian"]
+    )

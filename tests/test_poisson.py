@@ -19,8 +19,8 @@ def image():
 @pytest.fixture
 def solver(small):
     def make(**params):
-        return PoissonSolver(**small(**{"hidden_features": 64, "max_epochs": 300,
-                                                 **params}))
+        return PoissonSolver(**small(**{"hidden_features": 64, "max_epochs": 300, **params}))
+
     return make
 
 
@@ -55,13 +55,18 @@ def test_shuffled_coordinates_work_with_the_numerical_operator(solver, image):
 def test_laplacian_target_with_mean_and_gradient_mean(solver, image, operator):
     coords, laplacian = image_to_samples(image_laplacian(image))
     true_gradient = image_gradient(image).reshape(-1, 1, 2).mean(axis=0)
-    est = solver(target="laplacian", operator=operator, signal_mean=float(image.mean()),
-                 gradient_mean=true_gradient)
+    est = solver(
+        target="laplacian",
+        operator=operator,
+        signal_mean=float(image.mean()),
+        gradient_mean=true_gradient,
+    )
     est.fit(coords, laplacian)
     recovered = est.predict(coords)
     assert recovered.shape == (len(coords),)
-    np.testing.assert_allclose(est.predict_gradient(coords).mean(axis=0), true_gradient[0],
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        est.predict_gradient(coords).mean(axis=0), true_gradient[0], atol=1e-4
+    )
     assert recovered.mean() == pytest.approx(image.mean(), abs=1e-6)
     # R^2 of the Laplacian fit; the outermost pixels of a finite-difference Laplacian target
     # carry the stencil's first-order border error, which is hard to match.
@@ -72,8 +77,9 @@ def test_laplacian_target_with_mean_and_gradient_mean(solver, image, operator):
 
 
 @pytest.mark.parametrize("operator", ["autograd", "numerical"])
-def test_multiscale_loss_recovers_the_image_and_trains_on_the_grid_in_order(solver, image,
-                                                                          operator):
+def test_multiscale_loss_recovers_the_image_and_trains_on_the_grid_in_order(
+    solver, image, operator
+):
     coords, gradient = image_to_samples(image_gradient(image))
     order = np.random.default_rng(1).permutation(len(coords))
     est = solver(operator=operator, loss="multiscale", signal_mean=float(image.mean()))
@@ -91,9 +97,15 @@ def test_multiscale_loss_brings_the_lowest_frequencies_in_sooner(solver):
     yy, xx = np.meshgrid(*(grid_coords(n)[:, 0] for n in shape), indexing="ij")
     image = 0.5 + 0.3 * np.sin(1.5 * xx + yy) + 0.05 * np.sin(20 * xx) * np.cos(18 * yy)
     coords, gradient = image_to_samples(image_gradient(image))
-    results = {loss: psnr(image.ravel(), solver(
-        operator="numerical", loss=loss, max_epochs=20, signal_mean=float(image.mean()))
-        .fit(coords, gradient).predict(coords)) for loss in ("mse", "multiscale")}
+    results = {
+        loss: psnr(
+            image.ravel(),
+            solver(operator="numerical", loss=loss, max_epochs=20, signal_mean=float(image.mean()))
+            .fit(coords, gradient)
+            .predict(coords),
+        )
+        for loss in ("mse", "multiscale")
+    }
     assert results["multiscale"] > results["mse"] + 10, results
 
 
@@ -117,27 +129,58 @@ def test_rgb_gradient_and_pickle(solver, image):
     np.testing.assert_allclose(grey_mean.mean(axis=0), 0.4, atol=1e-6)
 
 
-@pytest.mark.parametrize("params, X, y, match", [
-    ({}, grid_coords(SHAPE), np.zeros((768, 3)), r"\(n, 2 \* C\)"),
-    ({"operator": "numerical"}, grid_coords(SHAPE)[:-1], np.zeros((767, 2)),
-     "needs X to be a full grid"),
-    ({"operator": "numerical", "grid_shape": (32, 24)}, grid_coords(SHAPE),
-     np.zeros((768, 2)), r"full grid of shape \(32, 24\)"),
-    ({"operator": "numerical", "batch_size": 100}, grid_coords(SHAPE), np.zeros((768, 2)),
-     "batch_size must be None"),
-    ({"gradient_mean": [0.0, 0.0]}, grid_coords(SHAPE), np.zeros((768, 2)),
-     "only applies to target='laplacian'"),
-    ({"signal_mean": [0.0, 1.0]}, grid_coords(SHAPE), np.zeros((768, 2)),
-     "signal_mean must be None or 1"),
-    ({"target": "divergence"}, grid_coords(SHAPE), np.zeros((768, 2)), "'target' parameter"),
-    ({"operator": "sobel"}, grid_coords(SHAPE), np.zeros((768, 2)), "'operator' parameter"),
-    ({"omega_0": "auto"}, grid_coords(SHAPE), np.zeros((768, 2)), "needs the signal itself"),
-    ({"loss": "multiscale"}, grid_coords(SHAPE)[::2], np.zeros((384, 2)),
-     "loss='multiscale' needs X to be a full grid"),
-    ({"loss": "multiscale", "batch_size": 64}, grid_coords(SHAPE), np.zeros((768, 2)),
-     "loss='multiscale' works on the whole grid at once: batch_size must be None"),
-    ({"loss": "spectral"}, grid_coords(SHAPE), np.zeros((768, 2)), "'loss' parameter"),
-])
+@pytest.mark.parametrize(
+    "params, X, y, match",
+    [
+        ({}, grid_coords(SHAPE), np.zeros((768, 3)), r"\(n, 2 \* C\)"),
+        (
+            {"operator": "numerical"},
+            grid_coords(SHAPE)[:-1],
+            np.zeros((767, 2)),
+            "needs X to be a full grid",
+        ),
+        (
+            {"operator": "numerical", "grid_shape": (32, 24)},
+            grid_coords(SHAPE),
+            np.zeros((768, 2)),
+            r"full grid of shape \(32, 24\)",
+        ),
+        (
+            {"operator": "numerical", "batch_size": 100},
+            grid_coords(SHAPE),
+            np.zeros((768, 2)),
+            "batch_size must be None",
+        ),
+        (
+            {"gradient_mean": [0.0, 0.0]},
+            grid_coords(SHAPE),
+            np.zeros((768, 2)),
+            "only applies to target='laplacian'",
+        ),
+        (
+            {"signal_mean": [0.0, 1.0]},
+            grid_coords(SHAPE),
+            np.zeros((768, 2)),
+            "signal_mean must be None or 1",
+        ),
+        ({"target": "divergence"}, grid_coords(SHAPE), np.zeros((768, 2)), "'target' parameter"),
+        ({"operator": "sobel"}, grid_coords(SHAPE), np.zeros((768, 2)), "'operator' parameter"),
+        ({"omega_0": "auto"}, grid_coords(SHAPE), np.zeros((768, 2)), "needs the signal itself"),
+        (
+            {"loss": "multiscale"},
+            grid_coords(SHAPE)[::2],
+            np.zeros((384, 2)),
+            "loss='multiscale' needs X to be a full grid",
+        ),
+        (
+            {"loss": "multiscale", "batch_size": 64},
+            grid_coords(SHAPE),
+            np.zeros((768, 2)),
+            "loss='multiscale' works on the whole grid at once: batch_size must be None",
+        ),
+        ({"loss": "spectral"}, grid_coords(SHAPE), np.zeros((768, 2)), "'loss' parameter"),
+    ],
+)
 def test_bad_input(solver, params, X, y, match):
     with pytest.raises(ValueError, match=match):
         solver(max_epochs=1, **params).fit(X, y)

@@ -27,8 +27,7 @@ ESTIMATORS = [SirenRegressor, ReluMLPRegressor]
 
 def test_siren_fits_a_smooth_rgb_image(small, smooth_image):
     coords, values, _ = smooth_image
-    est = SirenRegressor(**small(hidden_features=64, max_epochs=300)).fit(
-        coords, values)
+    est = SirenRegressor(**small(hidden_features=64, max_epochs=300)).fit(coords, values)
     prediction = est.predict(coords)
     assert prediction.shape == values.shape and prediction.dtype == np.float64
     assert psnr(values, prediction) > 40
@@ -73,8 +72,12 @@ def test_constant_signal_does_not_divide_by_zero(small):
 
 def test_random_state_makes_cpu_fits_reproducible(small, smooth_image):
     coords, values, _ = smooth_image
-    fits = [SirenRegressor(**small(max_epochs=20, random_state=seed))
-            .fit(coords, values).predict(coords) for seed in (3, 3, 4)]
+    fits = [
+        SirenRegressor(**small(max_epochs=20, random_state=seed))
+        .fit(coords, values)
+        .predict(coords)
+        for seed in (3, 3, 4)
+    ]
     np.testing.assert_array_equal(fits[0], fits[1])
     assert not np.allclose(fits[0], fits[2])
 
@@ -125,7 +128,7 @@ def test_mini_batches_cover_all_coordinates(small):
     coords = grid_coords((16, 16))
     values = np.sin(4 * coords[:, 0]) + coords[:, 1]
     est = SirenRegressor(**small(batch_size=50, max_epochs=40)).fit(coords, values)
-    assert est.history_[-1, "train_batch_count"] == 6        # ceil(256 / 50)
+    assert est.history_[-1, "train_batch_count"] == 6  # ceil(256 / 50)
     assert psnr(values, est.predict(coords), data_range=np.ptp(values)) > 30
 
 
@@ -165,9 +168,10 @@ def test_verbose_shows_an_epoch_progress_bar(small, capsys):
     est.fit(coords, coords[:, 0])
     err = capsys.readouterr().err
     assert "7/7" in err and "epoch" in err and "psnr" in err
-    assert not hasattr(dict(est.net_.callbacks_)["progress_bar"], "bar_")   # closed, dropped
-    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(coords),
-                                  est.predict(coords))
+    assert not hasattr(dict(est.net_.callbacks_)["progress_bar"], "bar_")  # closed, dropped
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(est)).predict(coords), est.predict(coords)
+    )
     SirenRegressor(**small(max_epochs=3)).fit(coords, coords[:, 0])
     assert capsys.readouterr().err == ""
 
@@ -216,8 +220,7 @@ def test_pickle_joblib_and_clone(small, cls, tmp_path):
     expected = est.predict(coords)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(coords), expected)
     joblib.dump(est, tmp_path / "model.joblib")
-    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict(coords),
-                                  expected)
+    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict(coords), expected)
     fresh = clone(est)
     assert fresh.get_params() == est.get_params() and not hasattr(fresh, "net_")
 
@@ -249,8 +252,12 @@ def test_device_auto_picks_cuda_when_available(monkeypatch):
 
 def test_pipeline_with_a_coordinate_transform(small):
     coords = grid_coords(32)
-    pipe = Pipeline([("halve", FunctionTransformer(lambda c: c / 2)),
-                     ("siren", SirenRegressor(**small(max_epochs=50)))])
+    pipe = Pipeline(
+        [
+            ("halve", FunctionTransformer(lambda c: c / 2)),
+            ("siren", SirenRegressor(**small(max_epochs=50))),
+        ]
+    )
     pipe.fit(coords, np.cos(2 * coords[:, 0]))
     assert psnr(np.cos(2 * coords[:, 0]), pipe.predict(coords), data_range=2) > 30
 
@@ -261,12 +268,20 @@ def test_grid_search_over_layers_width_and_omega(small):
     values = 0.5 + 0.5 * np.sin(8 * coords[:, 0]) * np.sin(6 * coords[:, 1])
     search = GridSearchCV(
         SirenRegressor(**small(max_epochs=60)),
-        param_grid={"hidden_layers": [0, 1], "hidden_features": [4, 32],
-                    "omega_0": [1.0, 30.0, "auto"]},
-        scoring=psnr_scorer, cv=FullSampleSplit(), n_jobs=2)
+        param_grid={
+            "hidden_layers": [0, 1],
+            "hidden_features": [4, 32],
+            "omega_0": [1.0, 30.0, "auto"],
+        },
+        scoring=psnr_scorer,
+        cv=FullSampleSplit(),
+        n_jobs=2,
+    )
     search.fit(coords, values)
-    scores = {tuple(p.values()): s for p, s in
-              zip(search.cv_results_["params"], search.cv_results_["mean_test_score"])}
+    scores = {
+        tuple(p.values()): s
+        for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"])
+    }
     assert len(scores) == 12
     assert search.best_params_["hidden_features"] == 32
     # Capacity and frequency matter: the widest net with omega_0=30 beats the smallest one
@@ -311,14 +326,16 @@ def test_pipeline_after_a_standard_scaler(small, cls):
 
     coords = grid_coords(32)
     target = np.cos(2 * coords[:, 0])
-    pipe = Pipeline([("scale", StandardScaler()),
-                     ("inr", cls(**small(max_epochs=150, coord_range=None)))])
+    pipe = Pipeline(
+        [("scale", StandardScaler()), ("inr", cls(**small(max_epochs=150, coord_range=None)))]
+    )
     pipe.fit(coords, target)
     assert psnr(target, pipe.predict(coords), data_range=2) > 25
     # The standardised coordinates reach 1.7: by default the estimator warns, and fits.
     with pytest.warns(CoordinateRangeWarning):
         Pipeline([("scale", StandardScaler()), ("inr", cls(**small(max_epochs=2)))]).fit(
-            coords, target)
+            coords, target
+        )
 
 
 BAD_PARAMS = [
@@ -354,42 +371,51 @@ BAD_PARAMS = [
 def test_bad_parameters_raise_naming_the_parameter(small, cls, params, name, expected):
     # scikit-learn's parameter validation: InvalidParameterError is a ValueError and a
     # TypeError.
-    with pytest.raises((ValueError, TypeError),
-                       match=f"The '{name}' parameter of {cls.__name__} must be {expected}"):
+    with pytest.raises(
+        (ValueError, TypeError),
+        match=f"The '{name}' parameter of {cls.__name__} must be {expected}",
+    ):
         cls(**small(**{"max_epochs": 1, **params})).fit(grid_coords(8), np.zeros(8))
 
 
-@pytest.mark.parametrize("params, error, match", [
-    ({"coord_range": (1, -1)}, ValueError, "low < high"),
-    ({"coord_range": ("a", "b")}, ValueError, "coord_range must be a .low, high. pair"),
-    ({"device": "gpu0"}, ValueError, "device must be"),
-    ({"callbacks": [1]}, TypeError, "callbacks must hold skorch callbacks .* item 0 is 1"),
-])
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"coord_range": (1, -1)}, ValueError, "low < high"),
+        ({"coord_range": ("a", "b")}, ValueError, "coord_range must be a .low, high. pair"),
+        ({"device": "gpu0"}, ValueError, "device must be"),
+        ({"callbacks": [1]}, TypeError, "callbacks must hold skorch callbacks .* item 0 is 1"),
+    ],
+)
 def test_bad_parameter_values_beyond_their_types(small, params, error, match):
     with pytest.raises(error, match=match):
-        SirenRegressor(**small(**{"max_epochs": 1, **params})).fit(grid_coords(8),
-                                                                   np.zeros(8))
+        SirenRegressor(**small(**{"max_epochs": 1, **params})).fit(grid_coords(8), np.zeros(8))
 
 
-@pytest.mark.parametrize("params, error, match", [
-    ({"omega_0": "high"}, ValueError,
-     "'omega_0' parameter of SirenRegressor must be a float in the range .0.0, inf. or a "
-     "str among {('auto', 'sample_rate'|'sample_rate', 'auto')}"),
-    ({"omega_0": "sample_rate"}, ValueError, "needs sample_rate"),
-    ({"omega_0": "sample_rate", "sample_rate": -1}, ValueError, "'sample_rate' parameter"),
-    ({"hidden_layers": "deep"}, TypeError, "'hidden_layers' parameter"),
-    ({"loss": "fft"}, ValueError, "'loss' parameter"),
-    ({"omega_0": 0}, ValueError, "'omega_0' parameter"),
-    ({"hidden_omega_0": -30}, ValueError, "'hidden_omega_0' parameter"),
-])
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        (
+            {"omega_0": "high"},
+            ValueError,
+            "'omega_0' parameter of SirenRegressor must be a float in the range .0.0, inf. or a "
+            "str among {('auto', 'sample_rate'|'sample_rate', 'auto')}",
+        ),
+        ({"omega_0": "sample_rate"}, ValueError, "needs sample_rate"),
+        ({"omega_0": "sample_rate", "sample_rate": -1}, ValueError, "'sample_rate' parameter"),
+        ({"hidden_layers": "deep"}, TypeError, "'hidden_layers' parameter"),
+        ({"loss": "fft"}, ValueError, "'loss' parameter"),
+        ({"omega_0": 0}, ValueError, "'omega_0' parameter"),
+        ({"hidden_omega_0": -30}, ValueError, "'hidden_omega_0' parameter"),
+    ],
+)
 def test_bad_siren_parameters(small, params, error, match):
     with pytest.raises(error, match=match):
         SirenRegressor(**small(**params)).fit(grid_coords(8), np.zeros(8))
 
 
 def test_predict_validates_coordinates(small):
-    est = SirenRegressor(**small(max_epochs=1)).fit(grid_coords((4, 4)),
-                                                                np.zeros(16))
+    est = SirenRegressor(**small(max_epochs=1)).fit(grid_coords((4, 4)), np.zeros(16))
     with pytest.raises(ValueError, match="expecting 2 features"):
         est.predict(grid_coords(5))
     with pytest.warns(CoordinateRangeWarning, match=r"should lie in \[-1, 1\]"):
@@ -434,12 +460,12 @@ def test_predicted_derivatives_match_the_analytic_ones(small, smooth_image):
     # omega_0="auto" (the report's Laplacian rule) gives ~28 on this small smooth image:
     # its std(L) is dominated by the reflected border (docs/omega_rule.md); 30 makes the
     # fit's derivatives noise (~70-90% error), 3 matches the content.
-    est = SirenRegressor(**small(hidden_features=64, max_epochs=400,
-                                              omega_0=3.0))
-    est.fit(coords, values[:, 0])                   # 0.5 + 0.4 sin(3 x) cos(2 y)
+    est = SirenRegressor(**small(hidden_features=64, max_epochs=400, omega_0=3.0))
+    est.fit(coords, values[:, 0])  # 0.5 + 0.4 sin(3 x) cos(2 y)
     y, x = coords[:, 0], coords[:, 1]
-    expected = np.stack([-0.8 * np.sin(3 * x) * np.sin(2 * y),
-                         1.2 * np.cos(3 * x) * np.cos(2 * y)], axis=1)
+    expected = np.stack(
+        [-0.8 * np.sin(3 * x) * np.sin(2 * y), 1.2 * np.cos(3 * x) * np.cos(2 * y)], axis=1
+    )
     gradient = est.predict_gradient(coords)
     assert gradient.shape == (len(coords), 2)
     interior = (np.abs(coords) < 0.8).all(axis=1)
@@ -458,7 +484,7 @@ def test_derivative_shapes_for_multichannel_and_chunking(small, smooth_image):
     est = SirenRegressor(**small(max_epochs=5)).fit(coords, values)
     gradient, laplacian = est.predict_gradient(coords), est.predict_laplacian(coords)
     assert gradient.shape == (len(coords), 3, 2) and laplacian.shape == (len(coords), 3)
-    est.set_params(predict_batch_size=80)            # derivative chunks of 10
+    est.set_params(predict_batch_size=80)  # derivative chunks of 10
     np.testing.assert_allclose(est.predict_gradient(coords), gradient, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(est.predict_laplacian(coords), laplacian, rtol=1e-4, atol=1e-4)
     # Closed-form (forward) derivatives, used by default, equal reverse-mode autograd's.

@@ -15,7 +15,7 @@ def test_upscale_lines_up_with_the_hr_grid(shape, scale):
     upscaled = bicubic_upscale(ramp(shape), scale)
     hr_shape = scaled_shape(shape, scale)
     assert upscaled.shape == hr_shape
-    border = int(2 * scale)                 # replicated borders bend the ramp
+    border = int(2 * scale)  # replicated borders bend the ramp
     error = np.abs(upscaled - ramp(hr_shape))[border:-border, border:-border].max()
     # Half an LR pixel of misalignment (e.g. endpoints at -1 and 1 instead of the cell
     # centres) would put the ramp off by slope * pitch / 2 = 0.2 * (2 / 8) / 2 = 0.025.
@@ -27,25 +27,28 @@ def test_upscale_shapes_for_non_square_and_odd_images(shape):
     image = np.random.default_rng(0).random(shape)
     upscaled = bicubic_upscale(image, 4)
     assert upscaled.shape == (4 * shape[0], 4 * shape[1], *shape[2:])
-    assert upscaled.min() >= 0 and upscaled.max() <= 1         # clamped (overshoot)
+    assert upscaled.min() >= 0 and upscaled.max() <= 1  # clamped (overshoot)
     np.testing.assert_allclose(bicubic_upscale(image, 1), image, atol=1e-12)
 
 
 def test_downscale_is_antialiased():
-    checker = np.indices((64, 64)).sum(axis=0) % 2.0        # all energy at Nyquist
+    checker = np.indices((64, 64)).sum(axis=0) % 2.0  # all energy at Nyquist
     small = bicubic_downscale(checker, 4)
     assert small.shape == (16, 16)
-    np.testing.assert_allclose(small, 0.5, atol=5e-3)     # plain bicubic: all 0 or all 1
+    np.testing.assert_allclose(small, 0.5, atol=5e-3)  # plain bicubic: all 0 or all 1
 
 
 @pytest.mark.parametrize("function", [bicubic_upscale, bicubic_downscale])
-@pytest.mark.parametrize("image, scale, error, match", [
-    (np.ones((4, 4)), 0.5, ValueError, "scale must be >= 1"),
-    (np.ones((4, 4)), 0, ValueError, "scale must be a finite number > 0"),
-    (np.ones((4, 4)), "4", TypeError, "scale must be a number"),
-    (np.ones(4), 2, ValueError, r"image must be an \(H, W\) or \(H, W, C\) array"),
-    (np.full((4, 4), np.nan), 2, ValueError, "finite"),
-])
+@pytest.mark.parametrize(
+    "image, scale, error, match",
+    [
+        (np.ones((4, 4)), 0.5, ValueError, "scale must be >= 1"),
+        (np.ones((4, 4)), 0, ValueError, "scale must be a finite number > 0"),
+        (np.ones((4, 4)), "4", TypeError, "scale must be a number"),
+        (np.ones(4), 2, ValueError, r"image must be an \(H, W\) or \(H, W, C\) array"),
+        (np.full((4, 4), np.nan), 2, ValueError, "finite"),
+    ],
+)
 def test_bad_input(function, image, scale, error, match):
     with pytest.raises(error, match=match):
         function(image, scale)

@@ -15,14 +15,27 @@ from sirenkit.metrics import psnr
 from sirenkit.nn import NetworkSpec
 from sirenkit.operators import image_gradient
 
-needs_glibc = pytest.mark.skipif(not _runtime.heap_reuse_supported(),
-                                 reason="heap reuse needs glibc")
+needs_glibc = pytest.mark.skipif(
+    not _runtime.heap_reuse_supported(), reason="heap reuse needs glibc"
+)
 
 
 class _MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-        "fordblks", "keepcost")]
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
 
 
 def _mmapped_blocks_for(nbytes: int) -> int:
@@ -42,10 +55,10 @@ MiB = 2**20
 @needs_glibc
 def test_heap_reuse_serves_large_blocks_from_the_heap_and_restores():
     # Outside, sizes larger than any block the heap may keep from earlier fits.
-    assert _mmapped_blocks_for(1024 * MiB) == 1      # glibc's default: its own mapping
+    assert _mmapped_blocks_for(1024 * MiB) == 1  # glibc's default: its own mapping
     with _runtime.cpu_heap_reuse():
         assert _mmapped_blocks_for(64 * MiB) == 0
-        with _runtime.cpu_heap_reuse():              # nested: the outer one still holds
+        with _runtime.cpu_heap_reuse():  # nested: the outer one still holds
             pass
         assert _mmapped_blocks_for(128 * MiB) == 0
     assert _mmapped_blocks_for(1536 * MiB) == 1
@@ -74,14 +87,17 @@ def test_fit_runs_under_heap_reuse_only_when_asked():
     class ProbeRegressor(SirenRegressor):
         def _model(self, X, y):
             size = 64 * MiB if self.reuse_cpu_memory else 3072 * MiB
-            return Model(ProbeNetwork("sine", 2, 1, 1, 0, first_params={"size": size}),
-                         SignalMap.from_range(y))
+            return Model(
+                ProbeNetwork("sine", 2, 1, 1, 0, first_params={"size": size}),
+                SignalMap.from_range(y),
+            )
 
     coords = grid_coords((8, 8))
     for reuse, expected in ((False, 1), (True, 0)):
         seen.clear()
         est = ProbeRegressor(max_epochs=2, device="cpu", reuse_cpu_memory=reuse).fit(
-            coords, coords[:, 0])
+            coords, coords[:, 0]
+        )
         assert seen and set(seen) == {expected}
     assert _mmapped_blocks_for(4096 * MiB) == 1
     # Not while predicting: a heap that never unmaps would grow with the grid there.
@@ -94,14 +110,14 @@ def test_fit_runs_under_heap_reuse_only_when_asked():
 def test_tf32_is_set_on_cuda_passes_and_restored():
     before = torch.get_float32_matmul_precision()
     est = SirenRegressor(precision="tf32")
-    est.device_ = "cuda"                   # the settings only; no CUDA needed
+    est.device_ = "cuda"  # the settings only; no CUDA needed
     with est._runtime():
         assert torch.get_float32_matmul_precision() == "high"
         with _runtime.tf32_matmuls():
             pass
         assert torch.get_float32_matmul_precision() == "high"
     assert torch.get_float32_matmul_precision() == before
-    est.device_ = "cpu"                    # CPU matmuls keep full float32
+    est.device_ = "cpu"  # CPU matmuls keep full float32
     with est._runtime():
         assert torch.get_float32_matmul_precision() == before
 
@@ -113,18 +129,18 @@ def _image(side=24):
 
 def test_bfloat16_fits_in_mixed_precision_with_float32_output():
     coords, pixels = _image()
-    params = dict(hidden_features=32, hidden_layers=2, max_epochs=150, random_state=0,
-                  device="cpu")
+    params = dict(hidden_features=32, hidden_layers=2, max_epochs=150, random_state=0, device="cpu")
     full = SirenRegressor(**params).fit(coords, pixels)
     mixed = SirenRegressor(precision="bfloat16", **params).fit(coords, pixels)
     dtypes = []
     mixed.net_.module_.hidden[1].linear.register_forward_hook(
-        lambda module, args, out: dtypes.append(out.dtype))
+        lambda module, args, out: dtypes.append(out.dtype)
+    )
     prediction = mixed.predict(coords)
-    assert dtypes == [torch.bfloat16]                   # the matmuls ran in bfloat16
+    assert dtypes == [torch.bfloat16]  # the matmuls ran in bfloat16
     assert prediction.dtype == np.float64
-    assert psnr(pixels, prediction) > 25                # it trains ...
-    assert psnr(pixels, prediction) < psnr(pixels, full.predict(coords))   # ... less well
+    assert psnr(pixels, prediction) > 25  # it trains ...
+    assert psnr(pixels, prediction) < psnr(pixels, full.predict(coords))  # ... less well
     assert np.isfinite(mixed.history_[-1, "train_psnr"])
 
 
@@ -143,14 +159,14 @@ def test_precision_is_validated_and_refused_for_derivative_targets():
 
 def test_compile_fits_like_eager_and_pickles():
     coords, pixels = _image(16)
-    params = dict(hidden_features=16, hidden_layers=1, max_epochs=5, random_state=0,
-                  device="cpu")
+    params = dict(hidden_features=16, hidden_layers=1, max_epochs=5, random_state=0, device="cpu")
     eager = SirenRegressor(**params).fit(coords, pixels)
     compiled = SirenRegressor(compile=True, **params).fit(coords, pixels)
     assert isinstance(compiled.net_.module_, torch._dynamo.eval_frame.OptimizedModule)
     np.testing.assert_allclose(compiled.predict(coords), eager.predict(coords), atol=1e-4)
-    np.testing.assert_allclose(compiled.predict_laplacian(coords),
-                               eager.predict_laplacian(coords), rtol=1e-3, atol=1e-2)
+    np.testing.assert_allclose(
+        compiled.predict_laplacian(coords), eager.predict_laplacian(coords), rtol=1e-3, atol=1e-2
+    )
     restored = pickle.loads(pickle.dumps(compiled))
     np.testing.assert_allclose(restored.predict(coords), compiled.predict(coords), atol=1e-6)
     assert clone(compiled).get_params()["compile"] is True
@@ -158,8 +174,7 @@ def test_compile_fits_like_eager_and_pickles():
 
 def test_compile_failure_falls_back_to_eager_from_the_same_start(monkeypatch):
     coords, pixels = _image(16)
-    params = dict(hidden_features=16, hidden_layers=1, max_epochs=5, random_state=0,
-                  device="cpu")
+    params = dict(hidden_features=16, hidden_layers=1, max_epochs=5, random_state=0, device="cpu")
     eager = SirenRegressor(**params).fit(coords, pixels)
 
     class Broken(torch.nn.Module):
@@ -171,8 +186,11 @@ def test_compile_failure_falls_back_to_eager_from_the_same_start(monkeypatch):
             raise RuntimeError("backend compiler failed\nlong trace")
 
     monkeypatch.setattr(torch, "compile", lambda module, **kwargs: Broken(module))
-    with pytest.warns(RuntimeWarning, match="torch.compile failed in the first epoch "
-                                            r"\(RuntimeError: backend compiler failed\)"):
+    with pytest.warns(
+        RuntimeWarning,
+        match="torch.compile failed in the first epoch "
+        r"\(RuntimeError: backend compiler failed\)",
+    ):
         fallback = SirenRegressor(compile=True, **params).fit(coords, pixels)
     np.testing.assert_array_equal(fallback.predict(coords), eager.predict(coords))
     assert len(fallback.history_) == 5
@@ -182,8 +200,7 @@ def test_compile_unsupported_platform_trains_eagerly(monkeypatch):
     coords, pixels = _image(8)
     monkeypatch.setattr(torch._dynamo, "is_dynamo_supported", lambda: False)
     with pytest.warns(RuntimeWarning, match="not supported on this platform"):
-        est = SirenRegressor(compile=True, hidden_features=8, max_epochs=2).fit(coords,
-                                                                               pixels)
+        est = SirenRegressor(compile=True, hidden_features=8, max_epochs=2).fit(coords, pixels)
     assert not isinstance(est.net_.module_, torch._dynamo.eval_frame.OptimizedModule)
 
 
@@ -196,9 +213,9 @@ def test_errors_after_the_first_epoch_are_not_hidden_by_the_fallback(monkeypatch
             super().__init__()
             self.module = module
 
-        def forward(self, *args):          # the module, or skorch's criterion
+        def forward(self, *args):  # the module, or skorch's criterion
             calls.append(1)
-            if len(calls) > 2:             # the second epoch
+            if len(calls) > 2:  # the second epoch
                 raise RuntimeError("out of memory")
             return self.module(*args)
 

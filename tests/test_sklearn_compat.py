@@ -26,9 +26,14 @@ SHRUNK = dict(hidden_features=32, hidden_layers=1, max_epochs=100)
 # PoissonSolver is checked as a generic estimator (predict returns the signal, y holds its
 # derivatives) with target="laplacian": the checks' targets have 1 or 2 columns for 2 to
 # 10 coordinate columns, which no gradient field (n_dims columns per channel) can have.
-@parametrize_with_checks([SirenRegressor(**SHRUNK), ReluMLPRegressor(**SHRUNK),
-                          PoissonSolver(target="laplacian", **SHRUNK),
-                          SirenSuperResolver(**SHRUNK)])
+@parametrize_with_checks(
+    [
+        SirenRegressor(**SHRUNK),
+        ReluMLPRegressor(**SHRUNK),
+        PoissonSolver(target="laplacian", **SHRUNK),
+        SirenSuperResolver(**SHRUNK),
+    ]
+)
 def test_sklearn_compatible_estimator(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CoordinateRangeWarning)

@@ -17,7 +17,7 @@ def images():
     coords = grid_coords(HR_SHAPE).reshape(*HR_SHAPE, 2)
     y, x = coords[..., 0], coords[..., 1]
     hr = 0.5 + 0.25 * np.sin(5 * x + 2 * y) + 0.15 * np.cos(7 * y) * np.sin(3 * x)
-    return hr, bicubic_downscale(hr, 4)                       # (64, 48) and (16, 12)
+    return hr, bicubic_downscale(hr, 4)  # (64, 48) and (16, 12)
 
 
 def nearest_upscale(image, scale):
@@ -27,21 +27,25 @@ def nearest_upscale(image, scale):
 @pytest.fixture
 def resolver(small):
     def make(**params):
-        return SirenSuperResolver(**small(**{"hidden_features": 64,
-                                                      "max_epochs": 300, **params}))
+        return SirenSuperResolver(**small(**{"hidden_features": 64, "max_epochs": 300, **params}))
+
     return make
 
 
-@pytest.mark.parametrize("params", [{}, {"degradation": "bicubic"},
-                                    {"degradation": "bicubic", "residual": True}])
+@pytest.mark.parametrize(
+    "params", [{}, {"degradation": "bicubic"}, {"degradation": "bicubic", "residual": True}]
+)
 def test_lr_and_hr_grids_line_up(resolver, images, params):
     hr, lr = images
     # omega_0 of the order of the image's frequencies: 30 is meant for hundreds of pixels
     # and rings between 16x12 samples.
     upscaled = resolver(omega_0=10.0, **params).upscale(lr, 4)
     assert upscaled.shape == HR_SHAPE
-    scores = {"siren": psnr(hr, upscaled), "nearest": psnr(hr, nearest_upscale(lr, 4)),
-              "bicubic": psnr(hr, bicubic_upscale(lr, 4))}
+    scores = {
+        "siren": psnr(hr, upscaled),
+        "nearest": psnr(hr, nearest_upscale(lr, 4)),
+        "bicubic": psnr(hr, bicubic_upscale(lr, 4)),
+    }
     # A half-pixel misalignment of either grid would cost several dB on this image.
     assert scores["siren"] > scores["nearest"] + 3, scores
     assert scores["siren"] > scores["bicubic"] - 1.5, scores
@@ -50,33 +54,40 @@ def test_lr_and_hr_grids_line_up(resolver, images, params):
 def test_residual_forward_model_starts_at_bicubic_and_keeps_the_lr_image(resolver, images):
     hr, lr = images
     est = resolver(degradation="bicubic", residual=True, max_epochs=1, lr=1e-12).fit(
-        *image_to_samples(lr))
+        *image_to_samples(lr)
+    )
     # The output layer starts at zero: the prediction is the (unclamped) bicubic upscale.
-    np.testing.assert_allclose(est.predict(grid_coords(HR_SHAPE)).reshape(HR_SHAPE),
-                               bicubic_upscale(lr, 4), atol=1e-6)
+    np.testing.assert_allclose(
+        est.predict(grid_coords(HR_SHAPE)).reshape(HR_SHAPE), bicubic_upscale(lr, 4), atol=1e-6
+    )
     est = resolver(degradation="bicubic", residual=True).fit(*image_to_samples(lr))
     render = est.predict(grid_coords(HR_SHAPE)).reshape(HR_SHAPE)
     # Degraded again, the rendering reproduces the LR image better than bicubic does.
     consistency = psnr(lr, bicubic_downscale(render, 4))
     assert consistency > psnr(lr, bicubic_downscale(bicubic_upscale(lr, 4), 4)) + 5
     restored = pickle.loads(pickle.dumps(est))
-    np.testing.assert_array_equal(restored.predict(grid_coords(HR_SHAPE)).reshape(HR_SHAPE),
-                                  render)
+    np.testing.assert_array_equal(restored.predict(grid_coords(HR_SHAPE)).reshape(HR_SHAPE), render)
 
 
 @pytest.mark.parametrize("shape", [(9, 7), (10, 13, 3), (5, 5, 1)])
-@pytest.mark.parametrize("params", [{}, {"degradation": "bicubic"},
-                                    {"schedule": "progressive", "gradient_weight": 1.0}])
+@pytest.mark.parametrize(
+    "params", [{}, {"degradation": "bicubic"}, {"schedule": "progressive", "gradient_weight": 1.0}]
+)
 def test_upscale_shapes_for_non_square_and_odd_images(resolver, shape, params):
     image = np.random.default_rng(0).random(shape)
     est = resolver(max_epochs=3, **params)
     assert est.upscale(image, 3).shape == (3 * shape[0], 3 * shape[1], *shape[2:])
-    assert est.upscale(image, 2.5).shape == (round(2.5 * shape[0]), round(2.5 * shape[1]),
-                                             *shape[2:])
+    assert est.upscale(image, 2.5).shape == (
+        round(2.5 * shape[0]),
+        round(2.5 * shape[1]),
+        *shape[2:],
+    )
 
 
-@pytest.mark.parametrize("schedule, first, last", [("multiscale", (16, 12), (32, 24)),
-                                                   ("progressive", (16, 12), (48, 36))])
+@pytest.mark.parametrize(
+    "schedule, first, last",
+    [("multiscale", (16, 12), (32, 24)), ("progressive", (16, 12), (48, 36))],
+)
 def test_schedule_stages(resolver, images, schedule, first, last):
     lr = images[1][..., None]
     stages = schedule_stages(lr, schedule, 500)
@@ -96,7 +107,7 @@ def test_omega_auto_hr_is_the_rule_on_the_bicubic_upscale_over_0_15(resolver, im
 
 
 def test_sobel_loss_and_forward_model_operators():
-    ramp = torch.from_numpy(grid_coords((8, 8))[:, 1:]).double()     # f = x, pitch 2/8
+    ramp = torch.from_numpy(grid_coords((8, 8))[:, 1:]).double()  # f = x, pitch 2/8
     loss = SobelMSELoss((8, 8), gradient_weight=2.0)
     # The per-pixel gradient of x is the pitch (0.25) inside, about half of it on the border
     # columns (replicated border): compare with a constant image.
@@ -110,22 +121,25 @@ def test_sobel_loss_and_forward_model_operators():
     np.testing.assert_allclose(low.detach().numpy(), 0.7, atol=1e-6)
 
 
-@pytest.mark.parametrize("params, X, match", [
-    ({"scale": 0.5}, None, r"'scale' parameter .* must be a float in the range \[1.0, inf\)"),
-    ({"degradation": "gaussian"}, None, "'degradation' parameter"),
-    ({"schedule": "trick1"}, None, "'schedule' parameter"),
-    ({"residual": True}, None, "residual=True needs degradation='bicubic'"),
-    ({"schedule": "multiscale", "degradation": "bicubic"}, None, "do not combine"),
-    ({"gradient_weight": -1.0}, None, "'gradient_weight' parameter"),
-    ({"gradient_weight": 1.0, "loss": "mse+fft"}, None, "loss must be 'mse'"),
-    ({"degradation": "bicubic", "batch_size": 8}, None, "batch_size must be None"),
-    ({"degradation": "bicubic"}, grid_coords((16, 12))[::2], "full 2-D pixel grid"),
-    ({"degradation": "bicubic"}, grid_coords(192), "full 2-D pixel grid"),
-])
+@pytest.mark.parametrize(
+    "params, X, match",
+    [
+        ({"scale": 0.5}, None, r"'scale' parameter .* must be a float in the range \[1.0, inf\)"),
+        ({"degradation": "gaussian"}, None, "'degradation' parameter"),
+        ({"schedule": "trick1"}, None, "'schedule' parameter"),
+        ({"residual": True}, None, "residual=True needs degradation='bicubic'"),
+        ({"schedule": "multiscale", "degradation": "bicubic"}, None, "do not combine"),
+        ({"gradient_weight": -1.0}, None, "'gradient_weight' parameter"),
+        ({"gradient_weight": 1.0, "loss": "mse+fft"}, None, "loss must be 'mse'"),
+        ({"degradation": "bicubic", "batch_size": 8}, None, "batch_size must be None"),
+        ({"degradation": "bicubic"}, grid_coords((16, 12))[::2], "full 2-D pixel grid"),
+        ({"degradation": "bicubic"}, grid_coords(192), "full 2-D pixel grid"),
+    ],
+)
 def test_bad_input(resolver, images, params, X, match):
     coords, pixels = image_to_samples(images[1])
     if X is not None:
-        pixels = pixels[:len(X)]
+        pixels = pixels[: len(X)]
         coords = X
     with pytest.raises(ValueError, match=match):
         resolver(max_epochs=1, **params).fit(coords, pixels)
@@ -139,4 +153,4 @@ def test_bad_upscale_and_predict_input(resolver, images):
         est.upscale(np.ones(10), 2)
     est.fit(*image_to_samples(images[1]))
     with pytest.raises(ValueError, match="features"):
-        est.predict(grid_coords((4, 4, 4)))            # 3-D coordinates for a 2-D fit
+        est.predict(grid_coords((4, 4, 4)))  # 3-D coordinates for a 2-D fit
