@@ -63,7 +63,7 @@ def _data(size: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _module(device: str) -> Siren:
     torch.manual_seed(0)
-    return Siren(2, 3, WIDTH, LAYERS, OMEGA).to(device)
+    return Siren(2, 3, WIDTH, LAYERS, omega_0=OMEGA).to(device)
 
 
 def _sync(device: str) -> None:

@@ -379,18 +379,16 @@ class MLP(nn.Module):
 class Siren(MLP):
     """SIREN: ``1 + hidden_layers`` sine layers and a linear output layer.
 
+    An :class:`MLP` of :class:`SineLayer`: it takes the MLP's parameters (the reference
+    SIREN has 3 hidden layers; ``"auto"`` initialisation is Sitzmann's) and these, keyword
+    only:
+
     Parameters
     ----------
-    in_features, out_features, hidden_features : int
-        As in :class:`MLP`.
-    hidden_layers : int
-        Sine layers after the first one (the reference SIREN uses 3).
-    omega_0 : float
+    omega_0 : float, default=30.0
         Frequency factor of the first layer.
-    hidden_omega_0 : float
+    hidden_omega_0 : float, default=30.0
         Frequency factor of the other sine layers.
-    first_layer_init, hidden_init : {"sitzmann", "xavier", "he"}
-        Initialisation of the first layer, and of the hidden and output layers.
 
     Examples
     --------
@@ -402,25 +400,17 @@ class Siren(MLP):
 
     def __init__(
         self,
-        in_features: int,
-        out_features: int,
-        hidden_features: int = 256,
-        hidden_layers: int = 3,
+        *args,
         omega_0: float = 30.0,
         hidden_omega_0: float = 30.0,
-        first_layer_init: str = "sitzmann",
-        hidden_init: str = "sitzmann",
+        **kwargs,
     ) -> None:
         super().__init__(
-            in_features,
-            out_features,
-            hidden_features,
-            hidden_layers,
+            *args,
             layer="sine",
-            first_layer_init=first_layer_init,
-            hidden_init=hidden_init,
             first_params={"omega_0": omega_0},
             hidden_params={"omega_0": hidden_omega_0},
+            **kwargs,
         )
 
 
