@@ -27,6 +27,7 @@ import copy
 import inspect
 import os
 import warnings
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -545,7 +546,7 @@ class BaseINR(RegressorMixin, BaseEstimator):
                     "by grid_coords(shape) (in any order)"
                 )
             order = found[1]
-            stages.append(Stage(stage.X[order], stage.y[order], stage.epochs, stage.criterion))
+            stages.append(replace(stage, X=stage.X[order], y=stage.y[order]))
         return plan.replace(stages=stages)
 
     def _train(

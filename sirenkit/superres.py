@@ -247,8 +247,7 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
             return super()._omega_0(X, y)
         # The report's omega_HR: the omega_0* rule on the bicubic upscale, whose
         # Laplacian is smoother than the HR image's by HR_OMEGA_FACTOR.
-        image = samples_to_grid(X, y.reshape(len(y), -1))
-        upscaled = bicubic_upscale(image / self.data_range, self.scale)
+        upscaled = bicubic_upscale(self._lr_image(X, y) / self.data_range, self.scale)
         return omega_from_laplacian(upscaled) / HR_OMEGA_FACTOR
 
     def _model(self, X: np.ndarray, y: np.ndarray) -> Model:
