@@ -51,10 +51,9 @@ class OptimizerRecorder(Callback):
         self.seen_.append((group["lr"], group["weight_decay"]))
 
 
-def small(cls, **params):
-    return cls(
-        hidden_features=16, hidden_layers=1, max_epochs=4, random_state=0, device="cpu", **params
-    )
+#: Smaller and shorter than conftest's ``small`` parameters: these tests need a fit, not a
+#: good one.
+TINY = dict(hidden_features=16, max_epochs=4)
 
 
 # -- parameters -------------------------------------------------------------------------
@@ -71,12 +70,12 @@ def test_parameters_are_keyword_only_and_complete(cls):
         cls(hiden_features=3)
 
 
-def test_super_resolver_trains_with_the_shared_parameters():
+def test_super_resolver_trains_with_the_shared_parameters(small):
     # batch_size, loss and warm_start were class attributes documented as parameters.
     params = SirenSuperResolver().get_params()
     assert {"batch_size", "loss", "warm_start"} <= set(params)
     coords, pixels = _data(SirenSuperResolver)
-    est = small(SirenSuperResolver, batch_size=16).fit(coords, pixels)
+    est = SirenSuperResolver(**small(**TINY, batch_size=16)).fit(coords, pixels)
     assert est.history_[-1, "train_batch_count"] == 4
 
 
@@ -99,10 +98,10 @@ def test_numpydoc_parameters_match_the_signature(cls):
 
 # -- warm start -------------------------------------------------------------------------
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_warm_start_trains_with_the_new_training_parameters(cls):
+def test_warm_start_trains_with_the_new_training_parameters(small, cls):
     coords, target = _data(cls)
     recorder = OptimizerRecorder()
-    est = small(cls, warm_start=True, callbacks=[recorder]).fit(coords, target)
+    est = cls(**small(**TINY, warm_start=True, callbacks=[recorder])).fit(coords, target)
     assert recorder.seen_ == [(1e-3, 0.0)] * 4
     weights = [p.detach().clone() for p in est.net_.module_.parameters()]
     est.set_params(lr=0.5, weight_decay=0.1, max_epochs=3, lr_factor=0.5, lr_patience=7)
@@ -121,9 +120,9 @@ def test_warm_start_trains_with_the_new_training_parameters(cls):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_warm_start_refuses_a_different_network(cls):
+def test_warm_start_refuses_a_different_network(small, cls):
     coords, target = _data(cls)
-    est = small(cls, warm_start=True).fit(coords, target)
+    est = cls(**small(**TINY, warm_start=True)).fit(coords, target)
     with pytest.raises(
         ValueError,
         match="warm_start=True continues the fitted network, "
@@ -144,9 +143,9 @@ def _calls(est, coords, target):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_public_methods_change_neither_parameters_nor_fitted_state(cls):
+def test_public_methods_change_neither_parameters_nor_fitted_state(small, cls):
     coords, target = _data(cls)
-    est = small(cls, predict_batch_size=24)
+    est = cls(**small(**TINY, predict_batch_size=24))
     if cls is SirenSuperResolver:
         est.set_params(degradation="bicubic", scale=2)
         before = est.get_params()
@@ -161,9 +160,9 @@ def test_public_methods_change_neither_parameters_nor_fitted_state(cls):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_threads_predicting_with_one_estimator_get_the_serial_results(cls):
+def test_threads_predicting_with_one_estimator_get_the_serial_results(small, cls):
     coords, target = _data(cls)
-    est = small(cls, predict_batch_size=16).fit(coords, target)  # derivative chunks of 2
+    est = cls(**small(**TINY, predict_batch_size=16)).fit(coords, target)  # derivative chunks of 2
     methods = [est.predict, est.predict_gradient, est.predict_laplacian] * 2
     serial = [method(coords) for method in methods]
     results = [None] * len(methods)
@@ -183,14 +182,14 @@ def test_threads_predicting_with_one_estimator_get_the_serial_results(cls):
 
 
 # -- the bugs the redesign fixed --------------------------------------------------------
-def test_poisson_loss_along_time_refuses_2d_coordinates():
+def test_poisson_loss_along_time_refuses_2d_coordinates(small):
     coords, gradient = _data(PoissonSolver)
     with pytest.raises(ValueError, match="loss='mse\\+fft' takes the FFT along time"):
-        small(PoissonSolver, loss="mse+fft").fit(coords, gradient)
+        PoissonSolver(**small(**TINY, loss="mse+fft")).fit(coords, gradient)
 
 
-def test_poisson_relu_network_uses_he_initialisation_by_default():
-    est = small(PoissonSolver, network="relu").fit(*_data(PoissonSolver))
+def test_poisson_relu_network_uses_he_initialisation_by_default(small):
+    est = PoissonSolver(**small(**TINY, network="relu")).fit(*_data(PoissonSolver))
     assert est.network_.layer == "relu"
     assert [layer.name for layer in est.net_.module_.hidden] == ["relu", "relu"]
 
