@@ -60,6 +60,7 @@ def fit_quality(pipeline, X, y):
 study = dict(
     lr=1e-4,
     lr_schedule=None,
+    batch_size=None,
     max_epochs=EPOCHS,
     random_state=0,
     callbacks=[Snapshots(image.shape[:2], every=EPOCHS // 4)],

@@ -37,14 +37,13 @@ times, samples = audio_to_samples(clip.astype(np.float32))
 # Two fits
 # --------
 # The report's recipe with and without the spectrum term. ``data_range=2`` because audio
-# lies in ``[-1, 1]``; ``lr=1e-4`` because with omega_0 in the thousands a larger step moves
-# the first layer's phases too far.
+# lies in ``[-1, 1]``; the default ``lr="auto"`` takes ``1 / omega_0`` (here 1.25e-4: with
+# omega_0 in the thousands a larger step moves the first layer's phases too far).
 recipe = dict(
     omega_0="sample_rate",
     sample_rate=RATE,
     hidden_layers="auto",
     data_range=2.0,
-    lr=1e-4,
     max_epochs=EPOCHS,
     random_state=0,
 )

@@ -37,7 +37,12 @@ SCHEMES = ["sitzmann", "xavier", "he"]
 image = bicubic_downscale(load_sample_image(), 256 / SIZE)
 coords, pixels = image_to_samples(image)
 settings = dict(
-    hidden_features=128, hidden_layers=3, max_epochs=EPOCHS, lr_schedule=None, random_state=0
+    hidden_features=128,
+    hidden_layers=3,
+    max_epochs=EPOCHS,
+    lr_schedule=None,
+    batch_size=None,
+    random_state=0,
 )
 
 

@@ -3,7 +3,7 @@
 >>> from sirenkit import SirenRegressor, grid_coords
 """
 
-from ._base import CoordinateRangeWarning
+from ._base import CoordinateRangeWarning, LearningWarning
 from .coords import (
     audio_to_samples,
     grid_coords,
@@ -28,6 +28,7 @@ __all__ = [
     "PoissonSolver",
     "SirenSuperResolver",
     "CoordinateRangeWarning",
+    "LearningWarning",
     "FullSampleSplit",
     "grid_coords",
     "infer_grid_shape",

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from torch import nn
 
+from ._training import Derivative
 from .nn import NetworkSpec
 
 __all__ = ["SignalMap", "Calibration", "Stage", "TrainingPlan", "Model"]
@@ -30,9 +31,9 @@ __all__ = ["SignalMap", "Calibration", "Stage", "TrainingPlan", "Model"]
 class SignalMap:
     """How the network's output maps back to the signal.
 
-    ``signal(X) = scale * network(X) + center + X @ linear.T + offset + base(X)``, the
-    terms after ``center`` where set. Derivatives scale by ``scale`` alone, plus
-    ``linear`` for the gradient.
+    ``signal(X) = scale * network(X) + center + X @ linear.T + offset + base(X) +
+    correction(X)``, the terms after ``center`` where set. Derivatives scale by ``scale``
+    alone, plus ``linear`` for the gradient.
 
     Parameters
     ----------
@@ -46,6 +47,10 @@ class SignalMap:
     offset : ndarray of shape (C,) or None
     linear : ndarray of shape (C, d) or None
         Set after training by a :class:`Calibration`.
+    correction : callable or None, default=None
+        ``correction(X) -> (n, C)``, set after training by a calibration that corrects
+        the fitted signal (the super-resolver's back-projection). Its derivatives are not
+        known either.
     """
 
     scale: float
@@ -54,6 +59,7 @@ class SignalMap:
     base: Callable[[np.ndarray], np.ndarray] | None = None
     offset: np.ndarray | None = None
     linear: np.ndarray | None = None
+    correction: Callable[[np.ndarray], np.ndarray] | None = None
 
     @classmethod
     def from_range(cls, y: np.ndarray) -> SignalMap:
@@ -101,15 +107,17 @@ class SignalMap:
             signal += self.offset
         if self.base is not None:
             signal += self.base(X)
+        if self.correction is not None:
+            signal += self.correction(X)
         return signal
 
     def derivative(self, kind: str, derived: np.ndarray) -> np.ndarray:
         """The signal's gradient ``(n, C, d)`` or Laplacian ``(n, C)`` from the network's."""
-        if self.base is not None:
+        if self.base is not None or self.correction is not None:
             raise NotImplementedError(
-                "derivatives of a residual fit would need the "
-                "derivatives of its base signal (the bicubic "
-                "interpolant)"
+                "derivatives of a residual or back-projected fit would need the "
+                "derivatives of its bicubic interpolant; fit with residual=False and "
+                "back_projection=0 for derivatives"
             )
         derivative = derived.astype(np.float64) * self.scale
         if kind == "gradient" and self.linear is not None:
@@ -125,6 +133,10 @@ class SignalMap:
 class Calibration:
     """Constants a fit cannot see, set exactly after training (a Poisson reconstruction's).
 
+    A plan's ``calibration`` is any object with this ``apply(estimator, X)``: it runs once
+    the network is trained (on a warm start too) and sets terms of the estimator's
+    ``signal_map_`` (the super-resolver's back-projection is another one).
+
     Parameters
     ----------
     mean : ndarray of shape (C,)
@@ -135,6 +147,15 @@ class Calibration:
 
     mean: np.ndarray
     gradient_mean: np.ndarray | None = None
+
+    def apply(self, estimator, X: np.ndarray) -> None:
+        """Set ``estimator.signal_map_``'s linear part, then its offset, at ``X``."""
+        signal_map = estimator.signal_map_
+        signal_map.offset = signal_map.linear = None
+        if self.gradient_mean is not None:
+            gradient = estimator._derivative(X, Derivative("gradient"))
+            signal_map.linear = self.gradient_mean - gradient.mean(axis=0)
+        signal_map.offset = self.mean - estimator._predict_signal(X).mean(axis=0)
 
 
 @dataclass
@@ -183,6 +204,7 @@ class TrainingPlan:
         The targets are samples of the signal: the history records ``train_mse`` and
         ``train_psnr`` in signal units.
     calibration : Calibration or None, default=None
+        Run after training (``calibration.apply(estimator, X)``).
     attributes : dict, default={}
         Fitted attributes the plan resolves (e.g. grid shapes), set on the estimator.
     """

@@ -9,6 +9,7 @@ full-batch epoch costs what the forward and backward passes cost.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -19,7 +20,15 @@ from skorch.utils import to_numpy, to_tensor
 
 from . import operators
 
-__all__ = ["CoordinateBatches", "Derivative", "EpochProgressBar", "INRNet", "SignalScoring"]
+__all__ = [
+    "CoordinateBatches",
+    "Derivative",
+    "EpochProgressBar",
+    "INRNet",
+    "LearningCheck",
+    "LearningWarning",
+    "SignalScoring",
+]
 
 #: ``operator(module, coords) -> (output, derived)``: runs the module on the coordinates and
 #: derives from its output what the training targets are samples of (e.g. its gradient).
@@ -263,6 +272,58 @@ class SignalScoring(Callback):
         psnr = math.inf if mse == 0 else 10 * math.log10(self.data_range**2 / mse)
         net.history.record("train_mse", mse)
         net.history.record("train_psnr", psnr)
+
+
+class LearningWarning(UserWarning):
+    """A fit that has not learned: its error is still about the signal's variance."""
+
+
+class LearningCheck(Callback):
+    """Warn once when a fit has learned nothing after its first epochs.
+
+    After ``epoch`` epochs of a fit (counted from its start, over all its stages), a
+    training MSE (:class:`SignalScoring`'s ``train_mse``) above ``ratio`` times the
+    signal's variance means the network does no better than the signal's mean: too large
+    a learning rate or omega_0, or targets in other units than expected. A
+    :class:`sirenkit.LearningWarning` then says so, and what to change, while the fit goes
+    on (it may still be interrupted).
+
+    Parameters
+    ----------
+    variance : float
+        The signal's variance, in signal units (mean over channels).
+    epoch : int
+    ratio : float
+    advice : str
+        What to change, for the message.
+    """
+
+    def __init__(self, variance: float, epoch: int, ratio: float, advice: str) -> None:
+        self.variance = variance
+        self.epoch = epoch
+        self.ratio = ratio
+        self.advice = advice
+
+    def initialize(self):
+        self.start_ = None
+        return self
+
+    def on_train_begin(self, net, **kwargs) -> None:
+        if self.start_ is None:  # the first stage of this fit (a warm start counts anew)
+            self.start_ = len(net.history)
+
+    def on_epoch_end(self, net, **kwargs) -> None:
+        if len(net.history) - self.start_ != self.epoch or "train_mse" not in net.history[-1]:
+            return
+        mse = net.history[-1, "train_mse"]
+        if self.variance > 0 and mse > self.ratio * self.variance:
+            warnings.warn(
+                f"the fit has not learned after {self.epoch} epochs: its training MSE "
+                f"{mse:.3g} is {mse / self.variance:.0%} of the signal's variance "
+                f"{self.variance:.3g}. To fix it, {self.advice}.",
+                LearningWarning,
+                stacklevel=2,
+            )
 
 
 class EpochProgressBar(Callback):

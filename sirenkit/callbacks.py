@@ -1,4 +1,5 @@
-"""skorch callbacks for watching a fit: snapshots of the signal and its derivatives.
+"""skorch callbacks for watching a fit: snapshots of the signal and its derivatives, and a
+stop at a target score.
 
 Pass them to an estimator's ``callbacks`` parameter. skorch runs its own copy of each
 callback (and ``GridSearchCV`` clones the estimator), so read the recordings back from the
@@ -15,7 +16,7 @@ from skorch.callbacks import Callback
 from ._training import Derivative
 from .coords import _check_shape, grid_coords
 
-__all__ = ["Snapshots", "get_snapshots"]
+__all__ = ["Snapshots", "TargetReached", "get_snapshots"]
 
 
 class Snapshots(Callback):
@@ -109,6 +110,75 @@ class Snapshots(Callback):
         self.__dict__.update(state)
         if "shape_" in state:
             self._coords = grid_coords(self.shape_)
+
+
+class TargetReached(Callback):
+    """Stop a fit as soon as a score of the history reaches a target.
+
+    The early stopping of a fit that only has to be good enough: skorch's
+    ``EarlyStopping`` stops when a score stops improving, this one when it is reached
+    (e.g. ``TargetReached(40)``: stop at 40 dB training PSNR). The fitted estimator keeps
+    the network of the last epoch (``history_`` has the epochs that ran, and
+    ``warm_start=True`` continues from there). The history's scores are taken on the
+    predictions each epoch trained on, before its update: the network it ends with is
+    usually a little better than the target.
+
+    Parameters
+    ----------
+    target : float
+    monitor : str, default="train_psnr"
+        A key of the history (``"train_psnr"`` in dB, ``"train_mse"`` or ``"train_loss"``).
+    lower_is_better : bool or None, default=None
+        None: True for names with ``"loss"`` or ``"mse"`` in them, else False.
+
+    Attributes
+    ----------
+    reached_at_ : int or None
+        The epoch (counted over ``warm_start`` fits) at which the target was reached.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sirenkit import SirenRegressor, grid_coords
+    >>> from sirenkit.callbacks import TargetReached
+    >>> coords = grid_coords((16, 16))
+    >>> est = SirenRegressor(hidden_features=16, max_epochs=500, random_state=0,
+    ...                      callbacks=[TargetReached(30)]).fit(coords, np.sin(coords))
+    >>> len(est.history_) < 500 and est.history_[-1, "train_psnr"] >= 30
+    True
+    """
+
+    def __init__(
+        self, target: float, monitor: str = "train_psnr", lower_is_better: bool | None = None
+    ) -> None:
+        self.target = target
+        self.monitor = monitor
+        self.lower_is_better = lower_is_better
+
+    def initialize(self):
+        if isinstance(self.target, bool) or not isinstance(self.target, (int, float, np.number)):
+            raise TypeError(f"target must be a number, got {self.target!r}")
+        self.reached_at_ = None
+        return self
+
+    def _lower_is_better(self) -> bool:
+        if self.lower_is_better is not None:
+            return bool(self.lower_is_better)
+        return "loss" in self.monitor or "mse" in self.monitor
+
+    def on_epoch_end(self, net, **kwargs) -> None:
+        row = net.history[-1]
+        if self.monitor not in row:
+            raise ValueError(
+                f"TargetReached monitors {self.monitor!r}, which the history does not "
+                f"record; it has {sorted(row)}"
+            )
+        score = row[self.monitor]
+        reached = score <= self.target if self._lower_is_better() else score >= self.target
+        if reached:
+            self.reached_at_ = len(net.history)
+            # skorch ends training on KeyboardInterrupt, as its own EarlyStopping does.
+            raise KeyboardInterrupt
 
 
 def get_snapshots(estimator) -> list[dict]:

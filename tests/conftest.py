@@ -31,6 +31,14 @@ def small():
     return params
 
 
+# lr and the schedule fixed (not "auto"): the unit tests' expectations were set with them;
+# tests/test_defaults.py and tests/test_sklearn_compat.py test the defaults themselves.
 SMALL_PARAMS = dict(
-    hidden_features=32, hidden_layers=1, lr=1e-3, max_epochs=100, random_state=0, device="cpu"
+    hidden_features=32,
+    hidden_layers=1,
+    lr=1e-3,
+    lr_schedule="plateau",
+    max_epochs=100,
+    random_state=0,
+    device="cpu",
 )

@@ -32,7 +32,10 @@ def _image():
 @pytest.fixture(scope="module")
 def fits():
     coords, pixels = image_to_samples(_image())
-    kwargs = dict(hidden_features=16, hidden_layers=1, max_epochs=12, random_state=0)
+    # The plateau schedule: a 12-epoch fit's first 5 epochs are then those of a 5-epoch one.
+    kwargs = dict(
+        hidden_features=16, hidden_layers=1, max_epochs=12, lr_schedule="plateau", random_state=0
+    )
     siren = SirenRegressor(callbacks=[Snapshots(SHAPE, every=5)], **kwargs).fit(coords, pixels)
     relu = ReluMLPRegressor(**kwargs).fit(coords, pixels)
     return siren, relu
@@ -51,6 +54,7 @@ def test_snapshots_match_the_estimator_after_the_recorded_epoch(fits):
         hidden_features=16,
         hidden_layers=1,
         max_epochs=5,
+        lr_schedule="plateau",
         random_state=0,
         callbacks=[Snapshots(SHAPE, every=5)],
     ).fit(coords, pixels)
