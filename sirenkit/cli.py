@@ -24,30 +24,37 @@ from .regressors import ReluMLPRegressor, SirenRegressor
 from .resample import bicubic_upscale, scaled_shape
 from .superres import SirenSuperResolver
 
-#: Audio with omega_0 in the thousands needs a smaller step than images: Adam moves a
-#: first-layer weight by about lr per step, a phase step of omega_0 * lr radians.
-AUDIO_LR = 1e-4
-#: ``sirenkit superres --method``: the estimator's recipes. "report": the super-resolution
-#: report's training recipe (on aligned grids), the best of benchmarks/superres.py --quick.
+#: ``sirenkit superres --method``: the estimator's recipes. "default": its defaults (the
+#: report's loss on a smaller network, then back-projection; see docs/benchmarks.md);
+#: "report": the super-resolution report's recipe on aligned grids, 2 hidden layers of
+#: 256, without back-projection.
 SUPERRES_METHODS = {
-    "report": dict(gradient_weight=1.28, weight_decay=5e-6, lr=5e-4),
-    "forward-residual": dict(degradation="bicubic", residual=True),
-    "direct": dict(),
+    "default": dict(),
+    "report": dict(hidden_features=256, back_projection=0),
+    "forward-residual": dict(degradation="bicubic", residual=True, back_projection=0),
+    "direct": dict(gradient_weight=0.0, weight_decay=0.0, back_projection=0),
 }
-# The demo fits a 128x128 image, in about a minute per network on two CPU cores.
+# The demo fits a 128x128 image until the SIREN reaches DEMO_TARGET_PSNR (at most
+# DEMO_EPOCHS), then the ReLU MLP for as many epochs: under a minute on two CPU cores.
 DEMO_SIZE = 128
 DEMO_EPOCHS = 300
+DEMO_TARGET_PSNR = 40.0
 
 
-def _omega(text: str) -> float | str:
-    if text in ("auto", "sample_rate"):
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number, 'auto' or 'sample_rate', got {text!r}"
-        ) from None
+def _omega(*words: str):
+    """An ``--omega-0`` type: a number or one of ``words``."""
+
+    def parse(text: str) -> float | str:
+        if text in words:
+            return text
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a number or one of {', '.join(map(repr, words))}, got {text!r}"
+            ) from None
+
+    return parse
 
 
 def _depth(text: str) -> int | str:
@@ -60,25 +67,38 @@ def _depth(text: str) -> int | str:
 
 
 def _add_network_options(
-    parser: argparse.ArgumentParser, epochs: int, hidden_layers: int | None
+    parser: argparse.ArgumentParser, estimator, epochs: int | None = None, audio: bool = False
 ) -> None:
-    defaults = SirenRegressor()
+    """The network options, their defaults shown from ``estimator``'s (None: the estimator's
+    own default applies)."""
+    defaults = estimator.get_params()
+    epochs_default = defaults["max_epochs"] if epochs is None else epochs
     parser.add_argument(
-        "--epochs", type=int, default=epochs, help="training epochs (default: %(default)s)"
+        "--epochs", type=int, default=epochs, help=f"training epochs (default: {epochs_default})"
     )
     parser.add_argument(
         "--lr",
         type=float,
         default=None,
-        help=f"Adam learning rate (default: {defaults.lr:g}, {AUDIO_LR:g} for audio)",
+        help=f"Adam learning rate (default: {defaults['lr']}"
+        + (
+            ": from omega_0, 1e-3 for images, 1/omega_0 down to 1e-4 for audio)"
+            if defaults["lr"] == "auto"
+            else ")"
+        ),
     )
-    parser.add_argument("--hidden-features", type=int, default=defaults.hidden_features)
+    parser.add_argument(
+        "--hidden-features",
+        type=int,
+        default=None,
+        help=f"width of the hidden layers (default: {defaults['hidden_features']})",
+    )
     parser.add_argument(
         "--hidden-layers",
         type=_depth,
-        default=hidden_layers,
-        help=f"hidden layers or 'auto' (default: "
-        f"{hidden_layers or f'{defaults.hidden_layers}, auto for audio'})",
+        default=None,
+        help=f"hidden layers or 'auto' (default: {defaults['hidden_layers']}"
+        + (", auto for audio)" if audio else ")"),
     )
     parser.add_argument("--device", default="auto", help="'auto', 'cpu', 'cuda'...")
     parser.add_argument("--seed", type=int, default=0, help="random_state of the fit")
@@ -86,11 +106,14 @@ def _add_network_options(
 
 
 def _network_params(args: argparse.Namespace) -> dict:
-    return {
+    """The options given on the command line (the estimator's defaults for the others)."""
+    given = {
         "hidden_features": args.hidden_features,
         "hidden_layers": args.hidden_layers,
-        "lr": _or_default(args.lr, SirenRegressor().lr),
+        "lr": args.lr,
         "max_epochs": args.epochs,
+    }
+    return {name: value for name, value in given.items() if value is not None} | {
         "device": args.device,
         "random_state": args.seed,
         "verbose": 0 if args.quiet else 1,
@@ -150,11 +173,10 @@ def run_fit(args: argparse.Namespace) -> int:
     if audio:
         return _fit_audio(args, path, out, model_path)
     image = load_image(path)
-    params = _network_params(args)
-    defaults = SirenRegressor()
-    params["hidden_layers"] = _or_default(args.hidden_layers, defaults.hidden_layers)
     estimator = SirenRegressor(
-        omega_0=_or_default(args.omega_0, defaults.omega_0), loss=args.loss, **params
+        omega_0=_or_default(args.omega_0, SirenRegressor().omega_0),
+        loss=args.loss,
+        **_network_params(args),
     )
     print(
         f"Fitting a SIREN to {path} ({image.shape[1]}x{image.shape[0]}, "
@@ -177,8 +199,7 @@ def _fit_audio(args: argparse.Namespace, path: Path, out: Path, model_path: Path
     """The audio report's recipe by default: omega_0 = sample rate, depth from the size."""
     clip, rate = load_audio(path)
     params = _network_params(args)
-    params["hidden_layers"] = _or_default(args.hidden_layers, "auto")
-    params["lr"] = _or_default(args.lr, AUDIO_LR)
+    params.setdefault("hidden_layers", "auto")
     estimator = SirenRegressor(
         omega_0=_or_default(args.omega_0, "sample_rate"),
         sample_rate=rate,
@@ -226,10 +247,10 @@ def run_superres(args: argparse.Namespace) -> int:
             f"{hr_shape[2] if len(hr_shape) == 3 else 1} channel(s) like the "
             f"output, got shape {reference.shape}"
         )
-    params = {**_network_params(args), **SUPERRES_METHODS[args.method]}
-    params["hidden_layers"] = _or_default(args.hidden_layers, SirenRegressor().hidden_layers)
-    params["lr"] = _or_default(args.lr, params["lr"])
-    estimator = SirenSuperResolver(scale=args.scale, omega_0=args.omega_0, **params)
+    params = {**SUPERRES_METHODS[args.method], **_network_params(args)}
+    if args.omega_0 is not None:
+        params["omega_0"] = args.omega_0
+    estimator = SirenSuperResolver(scale=args.scale, **params)
     print(
         f"Super-resolving {path} ({image.shape[1]}x{image.shape[0]}) {args.scale:g}x with "
         f"a SIREN ({args.method})"
@@ -269,49 +290,56 @@ def _demo_image(size: int) -> np.ndarray:
     return np.asarray(resized, dtype=np.float32) / 255
 
 
-def _demo_figure(path: Path, image: np.ndarray, results: dict) -> None:
+def _demo_figure(path: Path, image: np.ndarray, estimators: dict) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = {"Ground truth": image} | {
-        f"{name}: {psnr(image, fitted):.2f} dB": fitted for name, fitted in results.items()
-    }
-    figure, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4.4))
-    for axis, (title, picture) in zip(axes, panels.items()):
-        axis.imshow(picture, cmap="gray" if picture.ndim == 2 else None, vmin=0, vmax=1)
-        axis.set_title(title)
-        axis.axis("off")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    from .plotting import plot_derivatives
+
+    figure = plot_derivatives(estimators, image.shape[:2], image=image)
+    figure.savefig(path, dpi=80)
     plt.close(figure)
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from .callbacks import TargetReached
+
+    start = time.perf_counter()
     image = _demo_image(args.size)
     params = _network_params(args)
+    siren = SirenRegressor(**params, callbacks=[TargetReached(args.target_psnr)])
+    network = siren.get_params()
     print(
         f"sirenkit demo: fitting the bundled astronaut image ({args.size}x{args.size} RGB) "
-        f"with a SIREN and a ReLU MLP ({args.hidden_layers} hidden layers of "
-        f"{args.hidden_features}, {args.epochs} epochs each)"
+        f"with a SIREN until {args.target_psnr:g} dB (at most {args.epochs} epochs), then "
+        f"a ReLU MLP for as many epochs ({network['hidden_layers']} hidden layers of "
+        f"{network['hidden_features']} each)"
     )
-    results = {}
-    for name, estimator in [
-        ("SIREN", SirenRegressor(**params)),
-        ("ReLU MLP", ReluMLPRegressor(**params)),
-    ]:
-        results[name], seconds = _fit_image(estimator, image)
-        print(f"{name:9s} {_psnr_report(image, results[name])} in {seconds:.1f} s")
-    gain = psnr(image, results["SIREN"]) - psnr(image, results["ReLU MLP"])
-    print(f"SIREN beats the ReLU MLP by {gain:.2f} dB")
+    fitted = {}
+    fitted["SIREN"], seconds = _fit_image(siren, image)
+    epochs = len(siren.history_)
+    print(
+        f"SIREN     {_psnr_report(image, fitted['SIREN'])} after {epochs} epochs, {seconds:.1f} s"
+    )
+    relu = ReluMLPRegressor(**{**params, "max_epochs": epochs})
+    fitted["ReLU MLP"], seconds = _fit_image(relu, image)
+    report = _psnr_report(image, fitted["ReLU MLP"])
+    print(f"ReLU MLP  {report} after {epochs} epochs, {seconds:.1f} s")
+    scores = {name: psnr(image, values) for name, values in fitted.items()}
+    print(f"SIREN beats the ReLU MLP by {scores['SIREN'] - scores['ReLU MLP']:.2f} dB")
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     figure_path = out_dir / "sirenkit_demo.png"
-    _demo_figure(figure_path, image, results)
-    for name, fitted in results.items():
-        save_image(out_dir / f"sirenkit_demo_{name.split()[0].lower()}.png", fitted)
-    print(f"Wrote {figure_path} and the two reconstructions in {out_dir}")
+    labels = {f"SIREN {scores['SIREN']:.1f} dB": siren, f"ReLU {scores['ReLU MLP']:.1f} dB": relu}
+    _demo_figure(figure_path, image, labels)
+    for name, values in fitted.items():
+        save_image(out_dir / f"sirenkit_demo_{name.split()[0].lower()}.png", values)
+    print(
+        f"Wrote {figure_path} (each fit, its gradient and its Laplacian, against the "
+        f"image's) and the two reconstructions in {out_dir}; {time.perf_counter() - start:.0f} s"
+    )
     return 0
 
 
@@ -335,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--model", help="fitted model path (default: the --out path with .joblib)")
     fit.add_argument(
         "--omega-0",
-        type=_omega,
+        type=_omega("auto", "sample_rate"),
         default=None,
         help="first-layer omega_0, 'auto' or 'sample_rate' (default: 30 for an "
         "image, sample_rate for audio)",
@@ -346,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="mse",
         help="'mse+fft' adds the FFT-magnitude term along time (audio)",
     )
-    _add_network_options(fit, epochs=SirenRegressor().max_epochs, hidden_layers=None)
+    _add_network_options(fit, SirenRegressor(), audio=True)
     fit.set_defaults(run=run_fit)
 
     superres = commands.add_parser("superres", help="super-resolve an image with a SIREN")
@@ -357,12 +385,14 @@ def build_parser() -> argparse.ArgumentParser:
     superres.add_argument(
         "--method",
         choices=tuple(SUPERRES_METHODS),
-        default="report",
-        help="'report' (default): fit the pixels with the report's loss "
-        "(MSE + 1.28 x Sobel-gradient MSE), weight decay 5e-6 and lr 5e-4, "
-        "render denser; 'forward-residual': the correction to bicubic "
-        "that makes the rendering, downscaled by antialiased bicubic, "
-        "match the image; 'direct': fit the pixels with the plain MSE",
+        default="default",
+        help="'default': SirenSuperResolver's defaults: fit the pixels with the report's "
+        "loss (MSE + 1.28 x Sobel-gradient MSE, weight decay 5e-6, lr 5e-4) on 2 hidden "
+        "layers of 128, render denser, back-project onto the image; 'report': the same on "
+        "2 hidden layers of 256 without back-projection (the report's recipe); "
+        "'forward-residual': the correction to bicubic that makes the rendering, "
+        "downscaled by antialiased bicubic, match the image; 'direct': fit the pixels "
+        "with the plain MSE",
     )
     superres.add_argument(
         "--reference",
@@ -373,11 +403,12 @@ def build_parser() -> argparse.ArgumentParser:
     superres.add_argument("--model", help="fitted model path (default: --out with .joblib)")
     superres.add_argument(
         "--omega-0",
-        type=_omega,
-        default=30.0,
-        help="first-layer omega_0 or 'auto' (default: %(default)s)",
+        type=_omega("auto", "auto_hr"),
+        default=None,
+        help=f"first-layer omega_0, 'auto' or 'auto_hr' (default: "
+        f"{SirenSuperResolver().omega_0:g})",
     )
-    _add_network_options(superres, epochs=SirenSuperResolver().max_epochs, hidden_layers=None)
+    _add_network_options(superres, SirenSuperResolver())
     superres.set_defaults(run=run_superres)
 
     demo = commands.add_parser("demo", help="fit SIREN and a ReLU MLP to a bundled image")
@@ -390,7 +421,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEMO_SIZE,
         help="side of the image (the bundled one is 256; default: %(default)s)",
     )
-    _add_network_options(demo, epochs=DEMO_EPOCHS, hidden_layers=SirenRegressor().hidden_layers)
+    demo.add_argument(
+        "--target-psnr",
+        type=float,
+        default=DEMO_TARGET_PSNR,
+        help="stop the SIREN at this training PSNR in dB (default: %(default)s)",
+    )
+    _add_network_options(demo, SirenRegressor(), epochs=DEMO_EPOCHS)
     demo.set_defaults(run=run_demo)
     return parser
 

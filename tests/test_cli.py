@@ -129,8 +129,20 @@ def test_demo_writes_figure_and_compares(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "SIREN beats the ReLU MLP by" in printed
     width, height = Image.open(tmp_path / "sirenkit_demo.png").size
-    assert width > 2 * height  # three panels side by side
+    assert 0.8 < width / height < 1.25  # 3x3: truth, SIREN, ReLU; signal, gradient, Laplacian
     assert load_image(tmp_path / "sirenkit_demo_siren.png").shape == (32, 32, 3)
+
+
+def test_demo_stops_the_siren_at_its_target_and_gives_relu_as_many_epochs(tmp_path, capsys):
+    args = ["demo", "--size", "32", "--out-dir", str(tmp_path), *TINY]
+    assert main([*args, "--epochs", "300", "--target-psnr", "25"]) == 0
+    printed = capsys.readouterr().out
+    siren_line = next(line for line in printed.splitlines() if line.startswith("SIREN "))
+    relu_line = next(line for line in printed.splitlines() if line.startswith("ReLU MLP"))
+    epochs = int(siren_line.split(" after ")[1].split(" epochs")[0])
+    assert 1 <= epochs < 300
+    assert float(siren_line.split("PSNR ")[1].split(" dB")[0]) >= 24.5
+    assert f"after {epochs} epochs" in relu_line
 
 
 def test_python_dash_m_entry_point():
@@ -141,11 +153,11 @@ def test_python_dash_m_entry_point():
 
 
 @pytest.mark.slow
-def test_default_demo_siren_beats_relu_by_10_db(tmp_path, capsys):
+def test_default_demo_siren_beats_relu_by_20_db(tmp_path, capsys):
     assert main(["demo", "--out-dir", str(tmp_path), "--quiet"]) == 0
     printed = capsys.readouterr().out
     gain = float(printed.split("SIREN beats the ReLU MLP by ")[1].split(" dB")[0])
-    assert gain >= 10
+    assert gain >= 20
 
 
 def test_superres_writes_the_upscaled_image_and_compares_with_a_reference(tmp_path, capsys):
