@@ -84,6 +84,7 @@ def main() -> None:
                 hidden_layers=3,
                 max_epochs=args.epochs,
                 lr_schedule=None,
+                batch_size=None,  # the study's full batch
                 device=args.device,
                 random_state=0,
                 **params(scheme),

@@ -24,7 +24,8 @@ run of ``--methods reference,est-noheap``.
 Seconds per step: the median step time of a run (after warm-up steps, so set-up costs do
 not count), the best of ``--repeats`` runs, the methods taking turns.
 ``--quality`` also times the epochs to 30 and 40 dB on the largest image: the reference
-loop against the default recipe (``SirenRegressor()``: lr 1e-3 with a plateau schedule).
+loop against the default recipe (``SirenRegressor()``; at the time of the numbers in
+docs/benchmarks.md, lr 1e-3 with a plateau schedule, full batch).
 
     python benchmarks/reference.py [--sizes 64,128,256] [--steps 20] [--quality]
 """
@@ -141,6 +142,7 @@ def estimator_fit(coords, pixels, steps: int, device: str, **params) -> list[flo
         omega_0=OMEGA,
         lr=LR,
         lr_schedule=None,
+        batch_size=None,  # full batch, as the tutorial loop
         max_epochs=steps,
         device=device,
         random_state=0,

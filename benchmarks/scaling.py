@@ -43,6 +43,7 @@ def step_seconds(width: int, layers: int, side: int, steps: int, device: str) ->
         hidden_layers=layers,
         lr=1e-4,
         lr_schedule=None,
+        batch_size=None,  # one step per epoch
         max_epochs=steps + WARMUP_STEPS,
         device=device,
         random_state=0,

@@ -139,3 +139,18 @@ def samples_to_image_(values, shape):
     from sirenkit import samples_to_image
 
     return samples_to_image(values, shape)
+
+
+def test_poisson_operator_auto_takes_finite_differences_on_a_grid(small, smooth_image):
+    from sirenkit import PoissonSolver, grid_coords, image_to_samples, samples_to_image
+    from sirenkit.operators import image_gradient
+
+    coords, values, shape = smooth_image
+    X, gradient = image_to_samples(image_gradient(samples_to_image(values, shape)))
+    assert PoissonSolver(**small(max_epochs=1)).fit(X, gradient).operator_ == "numerical"
+    scattered = PoissonSolver(**small(max_epochs=1)).fit(X[::2], gradient[::2])
+    assert scattered.operator_ == "autograd"
+    volume = grid_coords((4, 4, 4))
+    solid = PoissonSolver(**small(max_epochs=1)).fit(volume, np.zeros((64, 3)))
+    assert solid.operator_ == "autograd"  # kornia's operators are 1-D and 2-D
+    assert PoissonSolver().operator == "auto"
