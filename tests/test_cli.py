@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from sirenkit import grid_coords
-from sirenkit.cli import main
+from sirenkit.cli import build_parser, main
 from sirenkit.io import load_audio, load_image, save_audio, save_image
 from sirenkit.metrics import psnr
 
@@ -193,3 +193,24 @@ def test_superres_errors(tmp_path, capsys, image_file):
         == 2
     )
     assert "--reference must be 56x40" in capsys.readouterr().err
+
+
+def test_superres_defaults_and_omega_choices(image_file, capsys):
+    from sirenkit import SirenSuperResolver
+
+    parser = build_parser()
+    args = parser.parse_args(["superres", str(image_file)])
+    assert (args.method, args.omega_0, args.epochs, args.lr) == ("default", None, None, None)
+    help_text = parser._subparsers._group_actions[0].choices["superres"].format_help()
+    defaults = SirenSuperResolver()
+    assert f"(default: {defaults.max_epochs})" in help_text
+    assert f"(default: {defaults.hidden_features})" in help_text
+    assert "auto for audio" not in help_text
+    assert parser.parse_args(["superres", "x.png", "--omega-0", "auto_hr"]).omega_0 == "auto_hr"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["superres", "x.png", "--omega-0", "sample_rate"])
+    assert "expected a number or one of 'auto', 'auto_hr'" in capsys.readouterr().err
+    out = image_file.with_name("wave_x2.png")
+    assert main(["superres", str(image_file), "--scale", "2", "--out", str(out), *TINY]) == 0
+    model = joblib.load(out.with_suffix(".joblib"))
+    assert model.back_projection == 10 and model.omega_0_ == defaults.omega_0
