@@ -38,6 +38,7 @@ from _signals import (
     speech_excerpt,
 )
 from skorch.callbacks import Callback
+from superres import crops  # benchmarks/ is on the path of a script
 
 from sirenkit import (
     PoissonSolver,
@@ -59,10 +60,10 @@ PROBE_EPOCHS = 100
 
 class WholeImagePSNR(Callback):
     """PSNR of the whole image after each epoch, and the training time so far (without
-    the probe's own evaluation)."""
+    the probe's own evaluation), through the net's own output-to-signal map."""
 
-    def __init__(self, X, y, signal_map, data_range=1.0):
-        self.X, self.y, self.signal_map, self.data_range = X, y, signal_map, data_range
+    def __init__(self, X, y, data_range=1.0):
+        self.X, self.y, self.data_range = X, y, data_range
 
     def initialize(self):
         self.rows_, self._start, self._paused = [], time.perf_counter(), 0.0
@@ -70,7 +71,7 @@ class WholeImagePSNR(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         start = time.perf_counter()
-        fitted = self.signal_map.signal(self.X, net.evaluate(self.X, 65536))
+        fitted = net.signal_map.signal(self.X, net.evaluate(self.X, 65536))
         score = psnr(self.y, fitted, data_range=self.data_range)
         self.rows_.append((score, start - self._start - self._paused))
         self._paused += time.perf_counter() - start
@@ -85,8 +86,6 @@ def first_reaching(rows, target):
 
 def image_rows(names, former=("0803", "astronaut"), epochs=PROBE_EPOCHS):
     """The defaults on ``names``; the former defaults (first ``epochs``) on ``former``."""
-    from sirenkit._plan import SignalMap
-
     results = []
     for name in names:
         image = photo(name, 256)
@@ -95,7 +94,7 @@ def image_rows(names, former=("0803", "astronaut"), epochs=PROBE_EPOCHS):
         if name in former:
             variants.append(("former defaults", FORMER_IMAGE_DEFAULTS))
         for label, params in variants:
-            probe = WholeImagePSNR(X, y, SignalMap.from_range(y.astype(np.float64)))
+            probe = WholeImagePSNR(X, y)
             params = {**params, "max_epochs": epochs} if label != "defaults" else params
             est = SirenRegressor(random_state=0, callbacks=[("probe", probe)], **params)
             est.fit(X, y)
@@ -198,12 +197,7 @@ def superres_pairs(names):
         if name.isdigit():
             lr = load_image(DATA / "div2k_subset" / "LR_bicubic_x4" / f"{name}.png")
             hr = load_image(DATA / "div2k_subset" / "HR" / f"{name}.png")
-            top, left = (lr.shape[0] - 48) // 2, (lr.shape[1] - 48) // 2
-            yield (
-                name,
-                lr[top : top + 48, left : left + 48],
-                hr[4 * top : 4 * top + 192, 4 * left : 4 * left + 192],
-            )
+            yield name, *crops(lr, hr, 48)
         else:
             hr = photo(name, 192)
             yield name, bicubic_downscale(hr, 4), hr

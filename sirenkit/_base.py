@@ -571,7 +571,11 @@ class BaseINR(RegressorMixin, BaseEstimator):
         for name, value in plan.attributes.items():
             setattr(self, name, value)
         self.batch_size_ = self._batch_size(plan)
-        self.lr_ = self._default_lr(self.network_) if self.lr == "auto" else float(self.lr)
+        self.lr_ = (
+            self._default_lr(self.network_, self.batch_size_)
+            if self.lr == "auto"
+            else float(self.lr)
+        )
         self.lr_schedule_ = self.lr_schedule
         if self.lr_schedule == "auto":
             self.lr_schedule_ = "plateau" if self.batch_size_ is None else "cosine"
@@ -610,9 +614,10 @@ class BaseINR(RegressorMixin, BaseEstimator):
         largest = max(len(stage.X) for stage in plan.stages)
         return AUTO_BATCH_SIZE if largest > AUTO_BATCH_SIZE else None
 
-    def _default_lr(self, network: NetworkSpec) -> float:
+    @staticmethod
+    def _default_lr(network: NetworkSpec, batch_size: int | None) -> float:
         """The learning rate of ``lr="auto"`` for ``network``; see :func:`auto_lr`."""
-        return auto_lr(network.first_params.get("omega_0"), self.batch_size_)
+        return auto_lr(network.first_params.get("omega_0"), batch_size)
 
     def _check_model_unchanged(self) -> None:
         params = self.get_params(deep=False)

@@ -127,8 +127,9 @@ class PoissonSolver(SirenRegressor):
                 "gradient_mean fixes the linear part that a Laplacian leaves "
                 "free; it only applies to target='laplacian'"
             )
-        operator_name = self._operator(X)
-        whole_grid, grid_shape = self._grid(X, operator_name)
+        found = infer_grid_shape(X)  # once: both the operator and the grid checks read it
+        operator_name = self._operator(found)
+        whole_grid, grid_shape = self._grid(found, len(X), operator_name)
         order = 1 if self.target == "gradient" else 2
         if self.loss == "multiscale":
             # A derivative of order m weighs the signal's error at frequency k by k**(2m);
@@ -157,7 +158,7 @@ class PoissonSolver(SirenRegressor):
             },
         )
 
-    def _operator(self, X: np.ndarray) -> str:
+    def _operator(self, shape: tuple[int, ...] | None) -> str:
         """``operator="auto"``: finite differences on a full 1-D or 2-D grid, else autograd.
 
         Measured on the Sobel gradients of 64x64 photographs (docs/benchmarks.md): 42.7 dB
@@ -166,14 +167,18 @@ class PoissonSolver(SirenRegressor):
         """
         if self.operator != "auto":
             return self.operator
-        shape = infer_grid_shape(X)
         on_grid = shape is not None and len(shape) <= 2
         if on_grid and self.grid_shape is not None:
             on_grid = tuple(self.grid_shape) == shape
         return "numerical" if on_grid else "autograd"
 
-    def _grid(self, X: np.ndarray, operator: str) -> tuple[str | None, tuple[int, ...] | None]:
-        """What needs the whole grid (for messages), and the grid, if anything does."""
+    def _grid(
+        self, shape: tuple[int, ...] | None, n_samples: int, operator: str
+    ) -> tuple[str | None, tuple[int, ...] | None]:
+        """What needs the whole grid (for messages), and the grid, if anything does.
+
+        ``shape``: the grid ``X`` is (``infer_grid_shape``), None if it is none.
+        """
         settings = {"operator": operator, "loss": self.loss}
         needs = [
             f"{name}={settings[name]!r}"
@@ -183,12 +188,11 @@ class PoissonSolver(SirenRegressor):
         if not needs:
             return None, None
         what = " and ".join(needs)
-        shape = infer_grid_shape(X)
         if shape is None or (self.grid_shape is not None and tuple(self.grid_shape) != shape):
             expected = "" if self.grid_shape is None else f" of shape {tuple(self.grid_shape)}"
             raise ValueError(
                 f"{what} needs X to be a full grid{expected} as returned by "
-                f"grid_coords(shape) (in any order); got {len(X)} coordinates "
+                f"grid_coords(shape) (in any order); got {n_samples} coordinates "
                 "that are not. Use operator='autograd' and loss='mse' for "
                 "scattered coordinates."
             )

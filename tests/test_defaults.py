@@ -100,7 +100,7 @@ def test_target_reached_stops_the_fit(small, smooth_image):
 
 
 def test_auto_batch_size_and_schedule_follow_the_plan(small, smooth_image):
-    from sirenkit import PoissonSolver, SirenSuperResolver, image_to_samples
+    from sirenkit import PoissonSolver, SirenSuperResolver, image_to_samples, samples_to_image
     from sirenkit._base import AUTO_BATCH_SIZE
     from sirenkit.operators import image_gradient
 
@@ -118,7 +118,7 @@ def test_auto_batch_size_and_schedule_follow_the_plan(small, smooth_image):
     times, samples = audio_to_samples(speech_like(2 * AUTO_BATCH_SIZE))
     clip = SirenRegressor(**small(max_epochs=1, omega_0=RATE)).fit(times, samples)
     assert (clip.batch_size_, clip.lr_schedule_) == (None, "plateau")
-    image = samples_to_image_(values, shape)
+    image = samples_to_image(values, shape)
     solver = PoissonSolver(**small(max_epochs=1)).fit(*image_to_samples(image_gradient(image)))
     assert (solver.batch_size_, solver.lr_schedule_) == (None, "plateau")
     resolver = SirenSuperResolver(**small(max_epochs=1)).fit(coords, values)
@@ -133,12 +133,6 @@ def test_cosine_schedule_anneals_to_zero_over_max_epochs(small, smooth_image):
     lrs = est.history_[:, "event_lr"]
     assert lrs[0] == pytest.approx(1e-3) and np.all(np.diff(lrs) < 0)
     assert lrs[-1] == pytest.approx(1e-3 * (1 + np.cos(np.pi * 19 / 20)) / 2)
-
-
-def samples_to_image_(values, shape):
-    from sirenkit import samples_to_image
-
-    return samples_to_image(values, shape)
 
 
 def test_poisson_operator_auto_takes_finite_differences_on_a_grid(small, smooth_image):
