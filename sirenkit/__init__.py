@@ -4,6 +4,7 @@
 """
 
 from ._base import CoordinateRangeWarning, LearningWarning
+from ._units import UnitsWarning
 from .coords import (
     audio_to_samples,
     grid_coords,
@@ -29,6 +30,7 @@ __all__ = [
     "SirenSuperResolver",
     "CoordinateRangeWarning",
     "LearningWarning",
+    "UnitsWarning",
     "FullSampleSplit",
     "grid_coords",
     "infer_grid_shape",

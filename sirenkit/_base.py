@@ -41,6 +41,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback, Checkpoint, LRScheduler
 from torch import nn
 
+from ._caller import warn_at_caller
 from ._plan import Model, Stage, TrainingPlan
 from ._runtime import cpu_heap_reuse, tf32_matmuls
 from ._training import (
@@ -52,6 +53,7 @@ from ._training import (
     LearningWarning,
     SignalScoring,
 )
+from ._units import warn_units
 from .coords import _grid_order
 from .losses import MSEWithSpectrumLoss
 from .nn import INIT_SCHEMES, NetworkSpec
@@ -149,7 +151,9 @@ PARAMS_DOC = """
     data_range : float, default=1.0
         Peak-to-peak range of the signal: 1 for images in [0, 1], 2 for audio in [-1, 1].
         Used for the PSNR recorded in ``history_`` (and by ``omega_0="auto"``); it does not
-        change training.
+        change training. Targets far outside ``[0, data_range]`` (``[-data_range/2,
+        data_range/2]`` for signed ones), such as 0-255 pixels with ``data_range=1``, warn
+        (:class:`sirenkit.UnitsWarning`) with the value to set.
     coord_range : (float, float) or None, default=(-1.0, 1.0)
         The interval the coordinates are expected in: ``fit`` and ``predict`` warn
         (:class:`sirenkit.CoordinateRangeWarning`) on coordinates outside it, since
@@ -301,14 +305,24 @@ def _compile_supported() -> bool:
 
 
 def _resolve_device(device: str) -> str:
+    """``device`` as a torch device string that works here ("auto": CUDA if available)."""
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     try:
-        torch.device(device)
+        kind = torch.device(device).type
     except RuntimeError:
         raise ValueError(
             f"device must be 'auto' or a torch device string, got {device!r}"
         ) from None
+    if kind != "cpu":
+        try:  # torch says whether it can allocate there, not whether the string parses
+            torch.empty(0, device=device)
+        except (RuntimeError, AssertionError) as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else kind
+            raise ValueError(
+                f"device={device!r} is not available on this machine ({reason}); use "
+                "device='auto' (CUDA when available, else the CPU) or device='cpu'"
+            ) from None
     return device
 
 
@@ -390,6 +404,9 @@ class BaseINR(RegressorMixin, BaseEstimator):
         "first_layer_init",
         "hidden_init",
     )
+    #: Whether ``y`` holds the signal itself, in the units ``data_range`` names (checked
+    #: by :func:`sirenkit._units.warn_units`); False for targets such as derivatives.
+    _targets_are_signal = True
     #: What ``predict`` and ``score`` read, validated there too (they may change after fit).
     _predict_parameters = ("coord_range", "strict_coords", "predict_batch_size")
 
@@ -547,7 +564,10 @@ class BaseINR(RegressorMixin, BaseEstimator):
         _check_callbacks(self.callbacks)
         device = _resolve_device(self.device)
         warm = bool(self.warm_start) and hasattr(self, "net_")
+        given_dtype = getattr(y, "dtype", None)
         X, y = self._validate_Xy(X, y, reset=not warm)
+        if self._targets_are_signal:
+            warn_units(y, self.data_range, "y (the signal)", dtype=given_dtype)
         if warm:
             self._check_model_unchanged()
             model = Model(self.network_, self.signal_map_)
@@ -866,10 +886,8 @@ class BaseINR(RegressorMixin, BaseEstimator):
         )
         if self.strict_coords:
             raise ValueError(message + ".")
-        warnings.warn(
-            message + "; strict_coords=True makes this an error.",
-            CoordinateRangeWarning,
-            stacklevel=4,
+        warn_at_caller(
+            message + "; strict_coords=True makes this an error.", CoordinateRangeWarning
         )
 
     def _validate_X(self, X) -> np.ndarray:

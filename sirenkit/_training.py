@@ -9,7 +9,6 @@ full-batch epoch costs what the forward and backward passes cost.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -19,6 +18,7 @@ from skorch.callbacks import Callback
 from skorch.utils import to_numpy, to_tensor
 
 from . import operators
+from ._caller import warn_at_caller
 
 __all__ = [
     "CoordinateBatches",
@@ -317,12 +317,11 @@ class LearningCheck(Callback):
             return
         mse = net.history[-1, "train_mse"]
         if self.variance > 0 and mse > self.ratio * self.variance:
-            warnings.warn(
+            warn_at_caller(
                 f"the fit has not learned after {self.epoch} epochs: its training MSE "
                 f"{mse:.3g} is {mse / self.variance:.0%} of the signal's variance "
                 f"{self.variance:.3g}. To fix it, {self.advice}.",
                 LearningWarning,
-                stacklevel=2,
             )
 
 

@@ -4,13 +4,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
 import time
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 import joblib
 import numpy as np
 
+from . import __version__
+from ._base import _resolve_device
 from .coords import (
     audio_to_samples,
     grid_coords,
@@ -18,7 +25,7 @@ from .coords import (
     samples_to_audio,
     samples_to_image,
 )
-from .io import load_audio, load_image, load_sample_image, save_audio, save_image
+from .io import load_audio, load_image, load_sample_image, replacing, save_audio, save_image
 from .metrics import psnr, psnr_channel_sum
 from .regressors import ReluMLPRegressor, SirenRegressor
 from .resample import bicubic_upscale, scaled_shape
@@ -39,6 +46,9 @@ SUPERRES_METHODS = {
 DEMO_SIZE = 128
 DEMO_EPOCHS = 300
 DEMO_TARGET_PSNR = 40.0
+# Exit statuses besides 0: the command cannot run as asked (as argparse's usage errors),
+# Ctrl-C (128 + SIGINT, as shells report it), an unexpected error.
+EXIT_USAGE, EXIT_INTERRUPTED, EXIT_INTERNAL = 2, 130, 1
 
 
 def _omega(*words: str):
@@ -103,6 +113,9 @@ def _add_network_options(
     parser.add_argument("--device", default="auto", help="'auto', 'cpu', 'cuda'...")
     parser.add_argument("--seed", type=int, default=0, help="random_state of the fit")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an error, not one line"
+    )
 
 
 def _network_params(args: argparse.Namespace) -> dict:
@@ -149,61 +162,136 @@ def _is_audio(path: Path) -> bool:
     return path.suffix[1:].upper() in soundfile.available_formats()
 
 
-def _prepare_outputs(out: Path, model_path: Path, audio: bool) -> None:
-    """Fail before a long fit, not after it, on an output that cannot be written."""
+def _prepare_outputs(outputs: dict[str, Path], audio: bool = False) -> None:
+    """Fail before a long fit, not after it, on outputs that cannot be written
+    (``outputs``: option -> path; "--out" is the reconstruction)."""
     from PIL import Image
 
+    out = outputs["--out"]
     if audio and not _is_audio(out):
         raise ValueError(
             f"--out must end in an audio extension such as .wav or .flac, got {str(out)!r}"
         )
     if not audio and out.suffix.lower() not in Image.registered_extensions():
         raise ValueError(f"--out must end in an image extension such as .png, got {str(out)!r}")
-    for path in (out, model_path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    _check_writable(outputs.items())
+
+
+def _check_writable(outputs) -> None:
+    """Make each output's folder, and write and remove a file there: (option, path) pairs."""
+    for option, path in outputs:
+        blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            raise NotADirectoryError(
+                f"{option} {str(path)!r} cannot be written: {str(blocking)!r} is a file, "
+                "not a folder"
+            )
+        if path.is_dir():
+            raise IsADirectoryError(f"{option} {str(path)!r} is a folder; give a file name")
+        probe = path.with_name(f".{path.name}.probe-{os.getpid()}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as error:
+            raise type(error)(
+                f"{option} {str(path)!r} cannot be written: creating a file there failed "
+                f"({error.strerror or error})"
+            ) from None
+
+
+def _dump_model(estimator, path: Path) -> None:
+    """joblib.dump, written whole or not at all."""
+    with replacing(path) as partial:
+        joblib.dump(estimator, partial)
+
+
+class _Interrupts:
+    """Notes a Ctrl-C (SIGINT) while still raising KeyboardInterrupt, which skorch turns
+    into the end of training: the command then saves what it has and exits 130."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[_Interrupts]:
+        def note(signum, frame):
+            self.seen = True
+            raise KeyboardInterrupt
+
+        try:
+            previous = signal.signal(signal.SIGINT, note)
+        except ValueError:  # not the main thread: no handler, no note
+            yield self
+            return
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _finish(interrupts: _Interrupts, estimator, written: str) -> int:
+    """The exit status and last line of a command that wrote ``written``."""
+    if interrupts.seen:
+        print(
+            f"Interrupted after {len(estimator.history_)} of {estimator.max_epochs} epochs: "
+            f"wrote {written} from the fit so far",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    print(f"Wrote {written}")
+    return 0
+
+
+def _outputs(args: argparse.Namespace, default_out: Path) -> dict[str, Path]:
+    out = Path(args.out) if args.out else default_out
+    return {"--out": out, "--model": Path(args.model) if args.model else out.with_suffix(".joblib")}
 
 
 def run_fit(args: argparse.Namespace) -> int:
     path = Path(args.signal)
     audio = _is_audio(path)
     suffix = path.suffix if audio else ".png"
-    out = Path(args.out) if args.out else path.with_name(f"{path.stem}_siren{suffix}")
-    model_path = Path(args.model) if args.model else out.with_suffix(".joblib")
-    _prepare_outputs(out, model_path, audio)
+    outputs = _outputs(args, path.with_name(f"{path.stem}_siren{suffix}"))
+    _prepare_outputs(outputs, audio)
     if audio:
-        return _fit_audio(args, path, out, model_path)
+        return _fit_audio(args, path, outputs)
     image = load_image(path)
     estimator = SirenRegressor(
         omega_0=_or_default(args.omega_0, SirenRegressor().omega_0),
-        loss=args.loss,
+        loss=_or_default(args.loss, "mse"),
         **_network_params(args),
     )
     print(
         f"Fitting a SIREN to {path} ({image.shape[1]}x{image.shape[0]}, "
         f"{1 if image.ndim == 2 else image.shape[2]} channel(s))"
     )
-    fitted, seconds = _fit_image(estimator, image)
-    joblib.dump(estimator, model_path)
-    save_image(out, fitted)
-    # Ctrl-C ends training early and keeps the model: report the epochs actually run.
+    with _Interrupts().watching() as interrupts:
+        fitted, seconds = _fit_image(estimator, image)
+    _dump_model(estimator, outputs["--model"])
+    save_image(outputs["--out"], fitted)
     print(
         f"{_psnr_report(image, fitted)} after {len(estimator.history_)} epochs in "
         f"{seconds:.1f} s "
         f"(omega_0 = {estimator.omega_0_:.4g}, device {estimator.device_})"
     )
-    print(f"Wrote {out} and the model {model_path} (load it with joblib.load)")
-    return 0
+    return _finish(interrupts, estimator, _written(outputs))
 
 
-def _fit_audio(args: argparse.Namespace, path: Path, out: Path, model_path: Path) -> int:
-    """The audio report's recipe by default: omega_0 = sample rate, depth from the size."""
+def _written(outputs: dict[str, Path]) -> str:
+    return f"{outputs['--out']} and the model {outputs['--model']} (load it with joblib.load)"
+
+
+def _fit_audio(args: argparse.Namespace, path: Path, outputs: dict[str, Path]) -> int:
+    """The audio report's recipe by default: omega_0 = sample rate, depth from the size,
+    the MSE plus the FFT-magnitude loss."""
     clip, rate = load_audio(path)
     params = _network_params(args)
     params.setdefault("hidden_layers", "auto")
     estimator = SirenRegressor(
         omega_0=_or_default(args.omega_0, "sample_rate"),
         sample_rate=rate,
-        loss=args.loss,
+        loss=_or_default(args.loss, "mse+fft"),
         data_range=2.0,
         **params,
     )
@@ -214,10 +302,12 @@ def _fit_audio(args: argparse.Namespace, path: Path, out: Path, model_path: Path
     )
     coords, values = audio_to_samples(clip)
     start = time.perf_counter()
-    estimator.fit(coords, values)
+    with _Interrupts().watching() as interrupts:
+        estimator.fit(coords, values)
     seconds = time.perf_counter() - start
     fitted = samples_to_audio(estimator.predict(coords))
-    joblib.dump(estimator, model_path)
+    _dump_model(estimator, outputs["--model"])
+    out = outputs["--out"]
     save_audio(
         out, np.clip(fitted, -1, 1), rate, subtype="FLOAT" if _is_float_format(out) else None
     )
@@ -225,18 +315,16 @@ def _fit_audio(args: argparse.Namespace, path: Path, out: Path, model_path: Path
     print(
         f"MSE {mse:.3e} (signal variance {float(np.var(clip, axis=0).mean()):.3e}) after "
         f"{len(estimator.history_)} epochs in {seconds:.1f} s (omega_0 = "
-        f"{estimator.omega_0_:.4g}, {estimator.hidden_layers_} hidden layers, device "
-        f"{estimator.device_})"
+        f"{estimator.omega_0_:.4g}, {estimator.hidden_layers_} hidden layers, loss "
+        f"{estimator.loss}, device {estimator.device_})"
     )
-    print(f"Wrote {out} and the model {model_path} (load it with joblib.load)")
-    return 0
+    return _finish(interrupts, estimator, _written(outputs))
 
 
 def run_superres(args: argparse.Namespace) -> int:
     path = Path(args.image)
-    out = Path(args.out) if args.out else path.with_name(f"{path.stem}_x{args.scale:g}.png")
-    model_path = Path(args.model) if args.model else out.with_suffix(".joblib")
-    _prepare_outputs(out, model_path, audio=False)
+    outputs = _outputs(args, path.with_name(f"{path.stem}_x{args.scale:g}.png"))
+    _prepare_outputs(outputs)
     image = load_image(path)
     reference = load_image(args.reference) if args.reference else None
     hr_shape = (*scaled_shape(image.shape[:2], args.scale), *image.shape[2:])
@@ -256,12 +344,13 @@ def run_superres(args: argparse.Namespace) -> int:
         f"a SIREN ({args.method})"
     )
     start = time.perf_counter()
-    estimator.fit(*image_to_samples(image))
+    with _Interrupts().watching() as interrupts:
+        estimator.fit(*image_to_samples(image))
     upscaled = estimator.predict(grid_coords(hr_shape[:2])).reshape(hr_shape)
     upscaled = np.clip(upscaled, 0, 1)
     seconds = time.perf_counter() - start
-    joblib.dump(estimator, model_path)
-    save_image(out, upscaled)
+    _dump_model(estimator, outputs["--model"])
+    save_image(outputs["--out"], upscaled)
     print(
         f"Rendered {upscaled.shape[1]}x{upscaled.shape[0]} after "
         f"{len(estimator.history_)} epochs in {seconds:.1f} s (device {estimator.device_})"
@@ -270,8 +359,7 @@ def run_superres(args: argparse.Namespace) -> int:
         bicubic = bicubic_upscale(image, args.scale)
         print(f"SIREN   {_psnr_report(reference, upscaled)}")
         print(f"bicubic {_psnr_report(reference, bicubic)}")
-    print(f"Wrote {out} and the model {model_path} (load it with joblib.load)")
-    return 0
+    return _finish(interrupts, estimator, _written(outputs))
 
 
 def _is_float_format(path: Path) -> bool:
@@ -299,7 +387,8 @@ def _demo_figure(path: Path, image: np.ndarray, estimators: dict) -> None:
     from .plotting import plot_derivatives
 
     figure = plot_derivatives(estimators, image.shape[:2], image=image)
-    figure.savefig(path, dpi=80)
+    with replacing(path) as partial:
+        figure.savefig(partial, dpi=80)
     plt.close(figure)
 
 
@@ -307,6 +396,10 @@ def run_demo(args: argparse.Namespace) -> int:
     from .callbacks import TargetReached
 
     start = time.perf_counter()
+    out_dir = Path(args.out_dir)
+    figure_path = out_dir / "sirenkit_demo.png"
+    reconstruction = {name: out_dir / f"sirenkit_demo_{name}.png" for name in ("siren", "relu")}
+    _check_writable(("--out-dir", p) for p in (figure_path, *reconstruction.values()))
     image = _demo_image(args.size)
     params = _network_params(args)
     siren = SirenRegressor(**params, callbacks=[TargetReached(args.target_psnr)])
@@ -317,25 +410,25 @@ def run_demo(args: argparse.Namespace) -> int:
         f"a ReLU MLP for as many epochs ({network['hidden_layers']} hidden layers of "
         f"{network['hidden_features']} each)"
     )
-    fitted = {}
-    fitted["SIREN"], seconds = _fit_image(siren, image)
-    epochs = len(siren.history_)
-    print(
-        f"SIREN     {_psnr_report(image, fitted['SIREN'])} after {epochs} epochs, {seconds:.1f} s"
-    )
-    relu = ReluMLPRegressor(**{**params, "max_epochs": epochs})
-    fitted["ReLU MLP"], seconds = _fit_image(relu, image)
-    report = _psnr_report(image, fitted["ReLU MLP"])
-    print(f"ReLU MLP  {report} after {epochs} epochs, {seconds:.1f} s")
-    scores = {name: psnr(image, values) for name, values in fitted.items()}
-    print(f"SIREN beats the ReLU MLP by {scores['SIREN'] - scores['ReLU MLP']:.2f} dB")
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    figure_path = out_dir / "sirenkit_demo.png"
-    labels = {f"SIREN {scores['SIREN']:.1f} dB": siren, f"ReLU {scores['ReLU MLP']:.1f} dB": relu}
+    with _Interrupts().watching() as interrupts:
+        fitted, seconds = _fit_image(siren, image)
+        epochs = len(siren.history_)
+        print(f"SIREN     {_psnr_report(image, fitted)} after {epochs} epochs, {seconds:.1f} s")
+        save_image(reconstruction["siren"], fitted)
+        if interrupts.seen:
+            return _finish(interrupts, siren, str(reconstruction["siren"]))
+        relu = ReluMLPRegressor(**{**params, "max_epochs": epochs})
+        relu_fitted, seconds = _fit_image(relu, image)
+        print(
+            f"ReLU MLP  {_psnr_report(image, relu_fitted)} after {epochs} epochs, {seconds:.1f} s"
+        )
+        save_image(reconstruction["relu"], relu_fitted)
+        if interrupts.seen:
+            return _finish(interrupts, relu, " and ".join(map(str, reconstruction.values())))
+    scores = {"SIREN": psnr(image, fitted), "ReLU": psnr(image, relu_fitted)}
+    print(f"SIREN beats the ReLU MLP by {scores['SIREN'] - scores['ReLU']:.2f} dB")
+    labels = {f"SIREN {scores['SIREN']:.1f} dB": siren, f"ReLU {scores['ReLU']:.1f} dB": relu}
     _demo_figure(figure_path, image, labels)
-    for name, values in fitted.items():
-        save_image(out_dir / f"sirenkit_demo_{name.split()[0].lower()}.png", values)
     print(
         f"Wrote {figure_path} (each fit, its gradient and its Laplacian, against the "
         f"image's) and the two reconstructions in {out_dir}; {time.perf_counter() - start:.0f} s"
@@ -347,6 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sirenkit", description="Fit implicit neural representations (SIREN) to signals."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     fit = commands.add_parser("fit", help="fit a SIREN to an image or an audio clip")
@@ -371,8 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--loss",
         choices=("mse", "mse+fft"),
-        default="mse",
-        help="'mse+fft' adds the FFT-magnitude term along time (audio)",
+        default=None,
+        help="'mse+fft' adds the FFT-magnitude term along time (default: mse+fft for "
+        "audio, mse for an image)",
     )
     _add_network_options(fit, SirenRegressor(), audio=True)
     fit.set_defaults(run=run_fit)
@@ -433,12 +528,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; a fault ends in one line on stderr and an exit status: 2 when the
+    command cannot run as asked (a bad option value, an unavailable device, an input file
+    that is missing, a folder or corrupt, an output that cannot be written; argparse's own
+    errors too), 130 for Ctrl-C, 1 for anything else (a bug: ``--debug`` shows its
+    traceback, as it does for every error)."""
     args = build_parser().parse_args(argv)
     try:
+        _resolve_device(args.device)  # before reading or training anything
         return args.run(args)
-    except (ValueError, TypeError, OSError) as error:  # OSError: missing/unreadable file
+    except KeyboardInterrupt:
+        print(f"sirenkit {args.command}: interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ValueError, TypeError, OSError) as error:  # OSError: the files named
+        if args.debug:
+            traceback.print_exc()
         print(f"sirenkit {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except Exception as error:
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"sirenkit {args.command}: internal error: {type(error).__name__}: {error} "
+            "(--debug shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -139,6 +139,11 @@ def samples_to_grid(coords: np.ndarray, values: np.ndarray, atol: float = 1e-5) 
 
 def _as_signal_array(signal: np.ndarray, name: str, allowed_ndim: tuple[int, ...]) -> np.ndarray:
     array = np.asarray(signal)
+    if array.dtype.kind == "b":
+        raise TypeError(
+            f"{name} must hold numbers, got a boolean array; convert a mask with "
+            f"{name}.astype(float)"
+        )
     if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}")
     if array.ndim not in allowed_ndim:

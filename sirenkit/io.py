@@ -6,16 +6,27 @@ Audio is float32 samples of shape ``(n,)`` (mono) or ``(n, channels)``, plus a s
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import os
 import warnings
+from collections.abc import Iterator
 from importlib.resources import as_file, files
+from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 from PIL import Image
 
-__all__ = ["load_audio", "load_image", "load_sample_image", "save_audio", "save_image"]
+__all__ = [
+    "UnreadableFileError",
+    "load_audio",
+    "load_image",
+    "load_sample_image",
+    "replacing",
+    "save_audio",
+    "save_image",
+]
 
 # Pillow modes that hold one channel (plus alpha for "LA" and "La").
 _GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
@@ -25,12 +36,50 @@ _FULL_SCALE = {"u1": 255, "u2": 65535, "i4": 65535, "f4": 1}
 _FLOAT_SUBTYPES = frozenset({"FLOAT", "DOUBLE"})
 
 
+class UnreadableFileError(OSError):
+    """A file that exists but is not an image (or audio) file its reader can decode."""
+
+
 def _existing_file(path: str | os.PathLike[str]) -> str:
-    """Return ``path`` as a string, or raise FileNotFoundError if it is not a file."""
+    """Return ``path`` as a string; FileNotFoundError or IsADirectoryError if it is not a
+    file."""
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"path must be a file, {path!r} is a directory")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"path must be an existing file; {path!r} was not found")
     return path
+
+
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Write ``path`` whole or not at all: yield a temporary name beside it (same
+    extension, so writers that pick the format from it still do), then rename it to
+    ``path``; on an error or an interrupt the temporary file is removed and ``path`` is
+    left as it was.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sirenkit.io import replacing
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with replacing(os.path.join(tmp, "model.txt")) as partial:
+    ...         _ = partial.write_text("done")
+    ...     sorted(os.listdir(tmp))
+    ['model.txt']
+    """
+    path = Path(path)
+    partial = path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
+    try:
+        yield partial
+        os.replace(partial, path)
+    except OSError as error:
+        if error.filename is None or os.fspath(error.filename) != os.fspath(partial):
+            raise
+        # Name the file the caller asked for, not the temporary one.
+        raise type(error)(error.errno, error.strerror, os.fspath(path)) from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _finite_array(value: object, name: str) -> np.ndarray:
@@ -64,8 +113,10 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
 
     Raises
     ------
-    FileNotFoundError
+    FileNotFoundError, IsADirectoryError
         If ``path`` is not an existing file.
+    UnreadableFileError
+        If the file is not an image Pillow can decode (a corrupt or truncated file).
     ValueError
         If a mode ``I`` image has values outside [0, 65535], or a mode ``F`` image has values
         outside [0, 1].
@@ -88,19 +139,12 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
     ((3, 4), dtype('float32'), 1.0)
     """
     path = _existing_file(path)
-    with Image.open(path) as image:
-        if image.has_transparency_data:
-            warnings.warn(
-                f"{path!r}: the alpha channel or transparency of this mode {image.mode!r} "
-                "image was dropped",
-                UserWarning,
-                stacklevel=2,
-            )
-        if image.mode not in _GREY_MODES:
-            image = image.convert("RGB")
-        elif image.mode in ("1", "LA", "La"):
-            image = image.convert("L")
-        mode, pixels = image.mode, np.asarray(image)
+    try:
+        mode, pixels = _read_pixels(path)
+    except (OSError, SyntaxError, ValueError, EOFError) as error:  # Pillow's decode errors
+        raise UnreadableFileError(
+            f"{path!r} is not an image file Pillow can read (PNG, JPEG, TIFF...): {error}"
+        ) from None
     full_scale = _FULL_SCALE[f"{pixels.dtype.kind}{pixels.dtype.itemsize}"]
     values = pixels.astype(np.float32) / np.float32(full_scale)
     if not ((values >= 0) & (values <= 1)).all():
@@ -109,6 +153,23 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
             f"got values from {np.nanmin(pixels)} to {np.nanmax(pixels)}"
         )
     return values
+
+
+def _read_pixels(path: str) -> tuple[str, np.ndarray]:
+    """The mode and pixels of an image file, converted to a grey or an RGB mode."""
+    with Image.open(path) as image:
+        if image.has_transparency_data:
+            warnings.warn(
+                f"{path!r}: the alpha channel or transparency of this mode {image.mode!r} "
+                "image was dropped",
+                UserWarning,
+                stacklevel=3,
+            )
+        if image.mode not in _GREY_MODES:
+            image = image.convert("RGB")
+        elif image.mode in ("1", "LA", "La"):
+            image = image.convert("L")
+        return image.mode, np.asarray(image)
 
 
 def save_image(path: str | os.PathLike[str], image: np.ndarray, bit_depth: int = 8) -> None:
@@ -121,6 +182,7 @@ def save_image(path: str | os.PathLike[str], image: np.ndarray, bit_depth: int =
     ----------
     path : str or os.PathLike
         Output file. Pillow picks the format from the extension (``.png``, ``.jpg``, ...).
+        It is written whole or not at all (see :func:`replacing`).
     image : array_like
         Real-valued array of shape ``(H, W)`` or ``(H, W, 1)`` (greyscale) or ``(H, W, 3)``
         (RGB). It must not contain NaN or infinity.
@@ -174,7 +236,8 @@ def save_image(path: str | os.PathLike[str], image: np.ndarray, bit_depth: int =
         raise ValueError(f"bit_depth=16 requires a path ending in .png; got {os.fspath(path)!r}")
     dtype = np.uint8 if bit_depth == 8 else np.uint16
     levels = np.rint(np.clip(pixels, 0, 1) * np.iinfo(dtype).max).astype(dtype)
-    Image.fromarray(levels).save(path)
+    with replacing(path) as partial:
+        Image.fromarray(levels).save(partial)
 
 
 def load_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
@@ -195,8 +258,10 @@ def load_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
 
     Raises
     ------
-    FileNotFoundError
+    FileNotFoundError, IsADirectoryError
         If ``path`` is not an existing file.
+    UnreadableFileError
+        If libsndfile cannot decode the file (a corrupt file, or not audio).
     ValueError
         If the file contains no samples.
 
@@ -213,7 +278,13 @@ def load_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     ((16000,), dtype('float32'), 16000)
     """
     path = _existing_file(path)
-    samples, sample_rate = sf.read(path, dtype="float32", always_2d=False)
+    try:
+        samples, sample_rate = sf.read(path, dtype="float32", always_2d=False)
+    except sf.SoundFileError as error:
+        raise UnreadableFileError(
+            f"{path!r} is not an audio file libsndfile can read (WAV, FLAC, OGG...): "
+            f"{str(error).removeprefix(f'Error opening {path!r}: ')}"
+        ) from None
     if samples.shape[0] == 0:
         raise ValueError(f"path must be an audio file with at least one sample; {path!r} has none")
     return samples, int(sample_rate)
@@ -231,6 +302,7 @@ def save_audio(
     ----------
     path : str or os.PathLike
         Output file. soundfile picks the format from the extension (``.wav``, ``.flac``, ...).
+        It is written whole or not at all (see :func:`replacing`).
     samples : array_like
         Real-valued array of shape ``(n,)`` (mono) or ``(n, channels)``. It must not be empty
         or contain NaN or infinity. Values are expected to lie in [-1, 1].
@@ -276,7 +348,12 @@ def save_audio(
     if sample_rate <= 0:
         raise ValueError(f"sample_rate must be a positive number of Hz; got {sample_rate}")
     channels = 1 if data.ndim == 1 else data.shape[1]
-    with sf.SoundFile(path, "w", int(sample_rate), channels, subtype) as file:
+    if not Path(path).parent.is_dir():  # libsndfile would only say "System error."
+        raise FileNotFoundError(2, "No such folder", os.fspath(path))
+    with (
+        replacing(path) as partial,
+        sf.SoundFile(partial, "w", int(sample_rate), channels, subtype) as file,
+    ):
         if file.subtype not in _FLOAT_SUBTYPES and np.abs(data).max() > 1:
             warnings.warn(
                 f"samples outside [-1, 1] were clipped for the {file.subtype} subtype",

@@ -24,6 +24,11 @@ Two rules, chosen by the dimension of the coordinate grid:
   It does not depend on the sampling of a band-limited signal (a tone ``cos(k x)`` gives
   ``k`` at any sampling rate).
 
+Values in other units than ``data_range`` says (0-255 pixels with ``data_range=1``) would
+give a rule 255x too large: the Laplacian rule measures such an image in the full scale of
+its bit depth (:func:`rule_unit`), so ``omega_0="auto"`` does not depend on the units the
+values came in (the estimators also warn about them).
+
 Both results are clipped below at ``MIN_OMEGA_0`` (a constant or linear signal has no
 Laplacian and no spectrum, and omega_0=0 would switch the first layer off).
 """
@@ -35,6 +40,7 @@ import numpy as np
 import scipy.fft
 import torch
 
+from ._units import FAR_OUTSIDE
 from .coords import samples_to_grid
 
 __all__ = [
@@ -43,6 +49,7 @@ __all__ = [
     "omega_from_laplacian",
     "omega_from_spectrum",
     "auto_omega_0",
+    "rule_unit",
 ]
 
 #: The report's constant in ``omega_0* = 250 * std(L)``.
@@ -74,6 +81,28 @@ def omega_from_laplacian(image: np.ndarray, data_range: float = 1.0) -> float:
     tensor = torch.from_numpy(np.ascontiguousarray(channels_first))[None]
     laplacian = kornia.filters.laplacian(tensor, 3, normalized=False)
     return max(MIN_OMEGA_0, LAPLACIAN_RULE_FACTOR * float(laplacian.std()))
+
+
+def rule_unit(values: np.ndarray, data_range: float) -> float:
+    """The full scale the omega_0 rules measure ``values`` in.
+
+    ``data_range`` for values in its units; for values far above it (beyond
+    ``1.5 * data_range``, see :mod:`sirenkit._units`), the full scale of the smallest bit
+    depth that holds them, ``2**bits - 1``: 255 for 8-bit pixels, 4095 for 12-bit, 65535
+    for 16-bit ones given with ``data_range=1``, whatever span the image covers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sirenkit.omega import rule_unit
+    >>> pixels = np.array([0.1, 0.9])
+    >>> rule_unit(pixels, 1.0), rule_unit(np.round(255 * pixels), 1.0), rule_unit(3000, 1.0)
+    (1.0, 255.0, 4095.0)
+    """
+    largest = float(np.max(np.abs(values)))
+    if largest <= (1 + FAR_OUTSIDE) * data_range:
+        return float(data_range)
+    return max(float(data_range), float(2.0 ** np.ceil(np.log2(largest + 1)) - 1))
 
 
 def omega_from_spectrum(grid: np.ndarray, energy_fraction: float = _ENERGY_FRACTION) -> float:
@@ -123,6 +152,8 @@ def auto_omega_0(coords: np.ndarray, values: np.ndarray, data_range: float = 1.0
         A full cell-centre grid (any sample order).
     values : ndarray of shape (n,) or (n, C)
     data_range : float, default=1.0
+        The full scale of ``values`` (the Laplacian rule measures them in units of
+        :func:`rule_unit`).
 
     Raises
     ------
@@ -137,5 +168,5 @@ def auto_omega_0(coords: np.ndarray, values: np.ndarray, data_range: float = 1.0
             "Pass a number for omega_0 to fit scattered samples."
         ) from None
     if grid.ndim == 3:
-        return omega_from_laplacian(grid, data_range)
+        return omega_from_laplacian(grid, rule_unit(grid, data_range))
     return omega_from_spectrum(grid)

@@ -63,6 +63,8 @@ class PoissonSolver(SirenRegressor):
     }
     # data_range sets the scale of the network's output.
     _model_parameters = ("target", "network", "data_range")
+    # y holds derivatives of the signal, whose range data_range does not bound.
+    _targets_are_signal = False
 
     def __init__(
         self,

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._units import check_image
+
 __all__ = ["bicubic_upscale", "bicubic_downscale", "back_project", "resize_grid", "scaled_shape"]
 
 
@@ -47,15 +49,6 @@ def resize_grid(
     return resized[0].permute(1, 2, 0)
 
 
-def _check_image(image, name: str = "image") -> np.ndarray:
-    array = np.asarray(image)
-    if array.ndim not in (2, 3) or array.size == 0:
-        raise ValueError(f"{name} must be an (H, W) or (H, W, C) array, got shape {array.shape}")
-    if not np.issubdtype(array.dtype, np.number) or not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must hold finite numbers")
-    return array
-
-
 def _check_scale(scale, minimum_exclusive: float) -> float:
     if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
         raise TypeError(f"scale must be a number, got {scale!r}")
@@ -64,8 +57,8 @@ def _check_scale(scale, minimum_exclusive: float) -> float:
     return float(scale)
 
 
-def _resample(image, scale: float, antialias: bool) -> np.ndarray:
-    array = _check_image(image)
+def _resample(image, scale: float, antialias: bool, unit_range: bool = False) -> np.ndarray:
+    array = check_image(image, unit_range=unit_range)
     grid = torch.from_numpy(np.asarray(array, dtype=np.float64).reshape(*array.shape[:2], -1))
     shape = scaled_shape(array.shape[:2], scale)
     resized = resize_grid(grid, shape, antialias=antialias).numpy()
@@ -78,7 +71,8 @@ def bicubic_upscale(image, scale: float) -> np.ndarray:
     Parameters
     ----------
     image : array-like of shape (H, W) or (H, W, C)
-        Pixel values in [0, 1].
+        Pixel values in [0, 1], floats (integer images are refused: divide 8-bit ones by
+        255; values far outside [0, 1], which the clamp would destroy, too).
     scale : float
         At least 1; the output has ``round(H * scale) x round(W * scale)`` pixels.
 
@@ -99,7 +93,7 @@ def bicubic_upscale(image, scale: float) -> np.ndarray:
             f"scale must be >= 1 for an upscale, got {scale!r}; use "
             "bicubic_downscale to shrink an image"
         )
-    return np.clip(_resample(image, scale, antialias=False), 0.0, 1.0)
+    return np.clip(_resample(image, scale, antialias=False, unit_range=True), 0.0, 1.0)
 
 
 def bicubic_downscale(image, scale: float) -> np.ndarray:
@@ -162,7 +156,7 @@ def back_project(estimate, low, iterations: int = 10) -> np.ndarray:
     >>> bool(np.abs(bicubic_downscale(sharp, 4) - low).max() < 1e-4)
     True
     """
-    estimate, low = _check_image(estimate, "estimate"), _check_image(low, "low")
+    estimate, low = check_image(estimate, "estimate"), check_image(low, "low")
     if estimate.ndim != low.ndim or estimate.shape[2:] != low.shape[2:]:
         raise ValueError(
             f"estimate and low must have the same channels, got shapes {estimate.shape} "

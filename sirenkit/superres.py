@@ -15,10 +15,11 @@ from torch import nn
 from . import operators
 from ._base import BaseINR, docstring
 from ._plan import Model, SignalMap, Stage, TrainingPlan
+from ._units import check_image
 from .coords import grid_coords, image_to_samples, infer_grid_shape, samples_to_grid
-from .omega import omega_from_laplacian
+from .omega import omega_from_laplacian, rule_unit
 from .regressors import _POSITIVE, SineNetworkMixin
-from .resample import _check_image, back_project, bicubic_upscale, resize_grid, scaled_shape
+from .resample import back_project, bicubic_upscale, resize_grid, scaled_shape
 
 __all__ = [
     "SirenSuperResolver",
@@ -318,7 +319,8 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
             return super()._omega_0(X, y)
         # The report's omega_HR: the omega_0* rule on the bicubic upscale, whose
         # Laplacian is smoother than the HR image's by HR_OMEGA_FACTOR.
-        upscaled = bicubic_upscale(self._lr_image(X, y) / self.data_range, self.scale)
+        image = self._lr_image(X, y)
+        upscaled = bicubic_upscale(image / rule_unit(image, self.data_range), self.scale)
         return omega_from_laplacian(upscaled) / HR_OMEGA_FACTOR
 
     def _model(self, X: np.ndarray, y: np.ndarray) -> Model:
@@ -400,7 +402,7 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
         -------
         ndarray of shape (round(H * scale), round(W * scale)[, C]), float64
         """
-        image = _check_image(image)
+        image = check_image(image)
         estimator = clone(self)
         if scale is not None:
             estimator.set_params(scale=scale)

@@ -247,6 +247,7 @@ def test_device_auto_picks_cuda_when_available(monkeypatch):
     assert _resolve_device("auto") == "cuda"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert _resolve_device("auto") == "cpu"
+    monkeypatch.setattr(torch, "empty", lambda *args, **kwargs: None)  # allocates anywhere
     assert _resolve_device("cuda:1") == "cuda:1"
 
 
