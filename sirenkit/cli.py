@@ -459,7 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--omega-0",
         type=_omega("auto", "sample_rate"),
         default=None,
-        help="first-layer omega_0, 'auto' or 'sample_rate' (default: 30 for an "
+        help="first-layer omega_0, 'auto' or 'sample_rate' (default: 60 for an "
         "image, sample_rate for audio)",
     )
     fit.add_argument(
