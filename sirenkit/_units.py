@@ -25,12 +25,18 @@ class UnitsWarning(UserWarning):
     """Signal values far outside the range their estimator's ``data_range`` implies."""
 
 
-def expected_interval(values: np.ndarray, data_range: float) -> tuple[float, float]:
-    """``[0, data_range]``, or ``[-data_range/2, data_range/2]`` for values clearly
-    signed (below ``-FAR_OUTSIDE * data_range``: audio, not a slight undershoot)."""
-    if float(np.min(values)) < -FAR_OUTSIDE * data_range:
-        return -data_range / 2, data_range / 2
-    return 0.0, float(data_range)
+def bit_depth_full_scale(largest: float) -> float:
+    """``2**bits - 1`` of the smallest bit depth that holds ``largest`` (255 for 200)."""
+    return float(2.0 ** np.ceil(np.log2(largest + 1)) - 1)
+
+
+def refuse_boolean(array: np.ndarray, name: str) -> None:
+    """TypeError for a boolean array (a mask), with the conversion to use."""
+    if array.dtype.kind == "b":
+        raise TypeError(
+            f"{name} must hold numbers, got a boolean array; convert a mask with "
+            f"{name}.astype(float)"
+        )
 
 
 def _within(smallest: float, largest: float, low: float, high: float, margin: float) -> bool:
@@ -53,12 +59,11 @@ def units_problem(
         smallest, largest, -data_range / 2, data_range / 2, margin
     ):
         return None
-    low, high = expected_interval(values, data_range)
-    hint = ""
-    if dtype.kind in "iu":
-        hint = f" (integer dtype {dtype})"
+    hint = f" (integer dtype {dtype})" if dtype.kind in "iu" else ""
+    # Clearly signed values (audio) against [-dr/2, dr/2], others (pixels) against [0, dr].
+    low, high = (-data_range / 2, data_range / 2) if smallest < -margin else (0.0, data_range)
     if low == 0:
-        full_scale = 2.0 ** np.ceil(np.log2(largest + 1)) - 1
+        full_scale = bit_depth_full_scale(largest)
         fix = f"data_range={full_scale:g} if they are {np.log2(full_scale + 1):g}-bit levels"
     else:
         full_scale = 2.0 ** np.ceil(np.log2(max(-smallest, largest)))
@@ -90,11 +95,7 @@ def check_image(image, name: str = "image", unit_range: bool = False) -> np.ndar
     outside ``[0, 1]``, which clamping would silently destroy.
     """
     array = np.asarray(image)
-    if array.dtype.kind == "b":
-        raise TypeError(
-            f"{name} must hold floats in [0, 1], got a boolean array; convert a mask "
-            f"with {name}.astype(float)"
-        )
+    refuse_boolean(array, name)
     if array.dtype.kind in "iu":
         full_scale = np.iinfo(array.dtype).max
         raise TypeError(

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ._units import refuse_boolean
+
 __all__ = [
     "grid_coords",
     "infer_grid_shape",
@@ -139,11 +141,7 @@ def samples_to_grid(coords: np.ndarray, values: np.ndarray, atol: float = 1e-5) 
 
 def _as_signal_array(signal: np.ndarray, name: str, allowed_ndim: tuple[int, ...]) -> np.ndarray:
     array = np.asarray(signal)
-    if array.dtype.kind == "b":
-        raise TypeError(
-            f"{name} must hold numbers, got a boolean array; convert a mask with "
-            f"{name}.astype(float)"
-        )
+    refuse_boolean(array, name)
     if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}")
     if array.ndim not in allowed_ndim:

@@ -40,7 +40,7 @@ import numpy as np
 import scipy.fft
 import torch
 
-from ._units import FAR_OUTSIDE
+from ._units import FAR_OUTSIDE, bit_depth_full_scale
 from .coords import samples_to_grid
 
 __all__ = [
@@ -102,7 +102,7 @@ def rule_unit(values: np.ndarray, data_range: float) -> float:
     largest = float(np.max(np.abs(values)))
     if largest <= (1 + FAR_OUTSIDE) * data_range:
         return float(data_range)
-    return max(float(data_range), float(2.0 ** np.ceil(np.log2(largest + 1)) - 1))
+    return max(float(data_range), bit_depth_full_scale(largest))
 
 
 def omega_from_spectrum(grid: np.ndarray, energy_fraction: float = _ENERGY_FRACTION) -> float:
