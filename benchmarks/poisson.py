@@ -77,7 +77,7 @@ def fit_one(
     params = dict(
         target=target,
         operator=operator,
-        network=network,
+        activation="sine" if network == "siren" else network,
         loss=loss,
         signal_mean=image.reshape(-1, channels).mean(axis=0),
         hidden_features=settings["hidden_features"],

@@ -17,13 +17,14 @@ from .coords import (
 from .metrics import psnr
 from .model_selection import FullSampleSplit
 from .poisson import PoissonSolver
-from .regressors import ReluMLPRegressor, SirenRegressor
+from .regressors import INRRegressor, ReluMLPRegressor, SirenRegressor
 from .resample import bicubic_upscale
 from .superres import SirenSuperResolver
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "INRRegressor",
     "SirenRegressor",
     "ReluMLPRegressor",
     "PoissonSolver",

@@ -29,7 +29,7 @@ from .io import load_audio, load_image, load_sample_image, replacing, save_audio
 from .metrics import psnr, psnr_channel_sum
 from .regressors import ReluMLPRegressor, SirenRegressor
 from .resample import bicubic_upscale, scaled_shape
-from .superres import SirenSuperResolver
+from .superres import DEFAULT_RECIPE, SirenSuperResolver
 
 #: ``sirenkit superres --method``: the estimator's recipes. "default": its defaults (the
 #: report's loss on a smaller network, then back-projection; see docs/benchmarks.md);
@@ -500,8 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--omega-0",
         type=_omega("auto", "auto_hr"),
         default=None,
-        help=f"first-layer omega_0, 'auto' or 'auto_hr' (default: "
-        f"{SirenSuperResolver().omega_0:g})",
+        help=f"first-layer omega_0, 'auto' or 'auto_hr' (default: {DEFAULT_RECIPE['omega_0']:g})",
     )
     _add_network_options(superres, SirenSuperResolver())
     superres.set_defaults(run=run_superres)

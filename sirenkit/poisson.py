@@ -10,18 +10,17 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import operators
-from ._base import LOSSES, docstring
+from ._base import LOSSES
 from ._plan import Calibration, Model, SignalMap, Stage, TrainingPlan
 from ._training import Derivative
 from .coords import infer_grid_shape, samples_to_grid
 from .losses import MultiscaleMSELoss
-from .regressors import SirenRegressor
+from .regressors import INRRegressor, activation_docstring
 
 __all__ = ["PoissonSolver"]
 
 TARGETS = ("gradient", "laplacian")
 OPERATORS = ("autograd", "numerical")
-NETWORKS = ("siren", "relu")
 _GRID_OPERATORS = {"gradient": operators.grid_gradient, "laplacian": operators.grid_laplacian}
 
 
@@ -50,7 +49,7 @@ class GridTarget:
         return output, _GRID_OPERATORS[self.target](grid).reshape(len(output), -1)
 
 
-class PoissonSolver(SirenRegressor):
+class PoissonSolver(INRRegressor):
     _LOSSES = {**LOSSES, "multiscale": MultiscaleMSELoss}
     _parameter_constraints = {
         "target": [StrOptions(set(TARGETS))],
@@ -58,11 +57,12 @@ class PoissonSolver(SirenRegressor):
         "signal_mean": ["array-like", Real, None],
         "gradient_mean": ["array-like", None],
         "grid_shape": [tuple, list, None],
-        "network": [StrOptions(set(NETWORKS))],
         "loss": [StrOptions(set(_LOSSES))],
     }
     # data_range sets the scale of the network's output.
-    _model_parameters = ("target", "network", "data_range")
+    _model_parameters = ("target", "data_range")
+    # The omega_0 with which the Poisson recipe was measured: the SIREN paper's.
+    _activation_defaults = {"sine": {"omega_0": 30.0}}
     # y holds derivatives of the signal, whose range data_range does not bound.
     _targets_are_signal = False
 
@@ -74,17 +74,14 @@ class PoissonSolver(SirenRegressor):
         signal_mean=None,
         gradient_mean=None,
         grid_shape=None,
-        network: str = "siren",
-        omega_0: float | str = 30.0,
         max_epochs: int = 500,
         **params,
     ) -> None:
         # Derivative losses fit the low frequencies last (docs/benchmarks.md): more epochs
         # than a fit of the signal itself, full batch and the plateau schedule (the "auto"
-        # batch size and schedule of whole-grid and derivative plans). omega_0: the SIREN
-        # paper's, with which the Poisson recipe was measured.
-        super().__init__(omega_0=omega_0, max_epochs=max_epochs, **params)
-        self.target, self.operator, self.network = target, operator, network
+        # batch size and schedule of whole-grid and derivative plans).
+        super().__init__(max_epochs=max_epochs, **params)
+        self.target, self.operator = target, operator
         # What the derivatives cannot see, and the grid of the numerical operators.
         self.signal_mean, self.gradient_mean = signal_mean, gradient_mean
         self.grid_shape = grid_shape
@@ -117,9 +114,7 @@ class PoissonSolver(SirenRegressor):
             center=np.zeros(n_outputs),
             single_output=n_outputs == 1 and (self.target == "gradient" or y.ndim == 1),
         )
-        if self.network == "relu":
-            return Model(self._network(X, n_outputs, "relu"), signal)
-        return self._sine_model(X, y, signal)
+        return self._activation_model(X, y, signal)
 
     def _plan(self, X: np.ndarray, y: np.ndarray, model: Model) -> TrainingPlan:
         model.signal.check_outputs(self._n_outputs(X, y))
@@ -271,7 +266,7 @@ class PoissonSolver(SirenRegressor):
         return tags
 
 
-PoissonSolver.__doc__ = docstring(
+PoissonSolver.__doc__ = activation_docstring(
     """Reconstruct a signal from its gradient or Laplacian.
 
     A SIREN ``u`` is trained so that its gradient (or Laplacian) matches ``y``; ``predict``
@@ -325,21 +320,18 @@ PoissonSolver.__doc__ = docstring(
     gradient_mean : array of shape (channels, n_dims) or None, default=None
     grid_shape : tuple of int or None, default=None
         For ``operator="numerical"``: the grid ``X`` must be (inferred from ``X`` if None).
-    network : {"siren", "relu"}, default="siren"
-        ``"relu"``: the ReLU MLP baseline (the omega parameters are ignored; pass
-        ``first_layer_init="he", hidden_init="he"`` for its usual initialisation). Its
-        Laplacian is zero almost everywhere, so it cannot fit a Laplacian by autograd.
     max_epochs : int, default=500
         More than the other estimators' 100: a derivative loss weighs an error at
         frequency ``k`` by ``|k|^2`` and fits the image's low frequencies last. Training is
         full batch with the plateau schedule (what ``batch_size="auto"`` and
         ``lr_schedule="auto"`` give a derivative plan).
     %(common_params)s
-    omega_0 : float or "sample_rate", default=30.0
-        First-layer frequency factor (``"auto"`` is not available: it needs the signal).
-    hidden_omega_0 : float, default=30.0
-    sample_rate : float or None, default=None
-        For ``omega_0="sample_rate"`` (1-D signals), as in :class:`SirenRegressor`.
+    %(activation_params)s
+
+        Here ``"sine"``'s ``omega_0`` defaults to 30, the SIREN paper's, with which the
+        Poisson recipe was measured (``"auto"`` is not available: it needs the signal).
+        ``"relu"``'s Laplacian is zero almost everywhere, so it cannot fit a Laplacian by
+        autograd.
 
     Attributes
     ----------

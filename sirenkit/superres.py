@@ -13,12 +13,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from . import operators
-from ._base import BaseINR, docstring
 from ._plan import Model, SignalMap, Stage, TrainingPlan
 from ._units import check_image
 from .coords import grid_coords, image_to_samples, infer_grid_shape, samples_to_grid
 from .omega import omega_from_laplacian, rule_unit
-from .regressors import _POSITIVE, SineNetworkMixin
+from .regressors import _POSITIVE, INRRegressor, activation_docstring
 from .resample import back_project, bicubic_upscale, resize_grid, scaled_shape
 
 __all__ = [
@@ -218,7 +217,7 @@ class BackProjection:
         signal_map.correction = BicubicInterpolant(corrected - render)
 
 
-class SirenSuperResolver(SineNetworkMixin, BaseINR):
+class SirenSuperResolver(INRRegressor):
     _parameter_constraints = {
         "scale": [Interval(Real, 1, np.inf, closed="left")],
         "degradation": [StrOptions({"bicubic"}), None],
@@ -226,10 +225,11 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
         "gradient_weight": [Interval(Real, 0, None, closed="left")],
         "schedule": [StrOptions(set(SCHEDULES) - {None}), None],
         "back_projection": [Interval(Integral, 0, None, closed="left")],
-        "omega_0": [_POSITIVE, StrOptions({"auto", "auto_hr"})],
+        "omega_0": [_POSITIVE, StrOptions({"auto", "auto_hr"}), None],
     }
     # residual sets the output map (centred on zero, plus the bicubic upscale).
     _model_parameters = ("residual",)
+    _activation_defaults = {"sine": {"omega_0": DEFAULT_RECIPE["omega_0"]}}
 
     def __init__(
         self,
@@ -240,7 +240,6 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
         gradient_weight: float = DEFAULT_RECIPE["gradient_weight"],
         schedule: str | None = None,
         back_projection: int = DEFAULT_RECIPE["back_projection"],
-        omega_0: float | str = DEFAULT_RECIPE["omega_0"],
         hidden_features: int = DEFAULT_RECIPE["hidden_features"],
         hidden_layers: int | str = DEFAULT_RECIPE["hidden_layers"],
         lr: float | str = DEFAULT_RECIPE["lr"],
@@ -250,7 +249,6 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
     ) -> None:
         # The shared parameters whose defaults differ here (see DEFAULT_RECIPE).
         super().__init__(
-            omega_0=omega_0,
             hidden_features=hidden_features,
             hidden_layers=hidden_layers,
             lr=lr,
@@ -314,9 +312,14 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
             )
         return samples_to_grid(X, y.reshape(len(y), -1))
 
-    def _omega_0(self, X: np.ndarray, y: np.ndarray) -> float:
-        if self.omega_0 != "auto_hr":
-            return super()._omega_0(X, y)
+    def _omega_0(self, X: np.ndarray, y: np.ndarray, omega_0: float | str) -> float:
+        if omega_0 != "auto_hr":
+            return super()._omega_0(X, y, omega_0)
+        if self._activation() != "sine":
+            raise ValueError(
+                f"omega_0='auto_hr' is a rule for SIREN's sine layers; "
+                f"activation={self._activation()!r} takes a number"
+            )
         # The report's omega_HR: the omega_0* rule on the bicubic upscale, whose
         # Laplacian is smoother than the HR image's by HR_OMEGA_FACTOR.
         image = self._lr_image(X, y)
@@ -334,7 +337,7 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
             signal = replace(
                 signal, center=np.zeros(signal.n_outputs), base=BicubicInterpolant(image)
             )
-        return self._sine_model(X, y, signal, zero_output=self.residual)
+        return self._activation_model(X, y, signal, zero_output=self.residual)
 
     def _plan(self, X: np.ndarray, y: np.ndarray, model: Model) -> TrainingPlan:
         self._check_recipe()
@@ -411,7 +414,7 @@ class SirenSuperResolver(SineNetworkMixin, BaseINR):
         return estimator.predict(grid_coords(hr_shape)).reshape(*hr_shape, *image.shape[2:])
 
 
-SirenSuperResolver.__doc__ = docstring(
+SirenSuperResolver.__doc__ = activation_docstring(
     """Super-resolve an image with a SIREN fitted to it.
 
     ``fit(lr_coords, lr_pixels)`` on the low-resolution (LR) image, ``predict(hr_coords)`` on
@@ -480,13 +483,14 @@ SirenSuperResolver.__doc__ = docstring(
     weight_decay : float, default=5e-6
         The defaults that differ from the other estimators' (see above and below).
     %(common_params)s
-    omega_0 : float, "auto" or "auto_hr", default=15.0
-        15 was chosen on 48x48 LR crops (10 to 25 scored within 0.03 dB there; 30 0.07 dB
-        lower); ``"auto"``, the omega_0* rule on the LR image, gives 120-150 there and
-        scores 5 dB below bicubic. ``"auto_hr"``: the report's
-        omega_HR, the rule on the bicubic upscale divided by 0.15 (the report computed it
-        but trained with 30).
-    hidden_omega_0 : float, default=30.0
+    %(activation_params)s
+
+        Here ``"sine"``'s ``omega_0`` defaults to 15: chosen on 48x48 LR crops (10 to 25
+        scored within 0.03 dB there; 30 0.07 dB lower); ``"auto"``, the omega_0* rule on
+        the LR image, gives 120-150 there and scores 5 dB below bicubic; ``"auto_hr"``
+        (sine only): the report's omega_HR, the rule on the bicubic upscale divided by
+        0.15 (the report computed it but trained with 30). The recipe was tuned for
+        ``"sine"``; the other activations run it with their papers' parameters.
 
     Attributes
     ----------

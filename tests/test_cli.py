@@ -10,6 +10,7 @@ from sirenkit import grid_coords
 from sirenkit.cli import build_parser, main
 from sirenkit.io import load_audio, load_image, save_audio, save_image
 from sirenkit.metrics import psnr
+from sirenkit.superres import DEFAULT_RECIPE
 
 TINY = ["--epochs", "60", "--hidden-features", "32", "--hidden-layers", "1", "--quiet"]
 
@@ -213,4 +214,4 @@ def test_superres_defaults_and_omega_choices(image_file, capsys):
     out = image_file.with_name("wave_x2.png")
     assert main(["superres", str(image_file), "--scale", "2", "--out", str(out), *TINY]) == 0
     model = joblib.load(out.with_suffix(".joblib"))
-    assert model.back_projection == 10 and model.omega_0_ == defaults.omega_0
+    assert model.back_projection == 10 and model.omega_0_ == DEFAULT_RECIPE["omega_0"]

@@ -196,7 +196,7 @@ def test_poisson_loss_along_time_refuses_2d_coordinates(small):
 
 
 def test_poisson_relu_network_uses_he_initialisation_by_default(small):
-    est = PoissonSolver(**small(**TINY, network="relu")).fit(*_data(PoissonSolver))
+    est = PoissonSolver(**small(**TINY, activation="relu")).fit(*_data(PoissonSolver))
     assert est.network_.layer == "relu"
     assert [layer.name for layer in est.net_.module_.hidden] == ["relu", "relu"]
 

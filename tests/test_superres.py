@@ -221,7 +221,13 @@ def test_default_recipe_differs_from_the_shared_defaults_where_it_says():
     from sirenkit.superres import DEFAULT_RECIPE
 
     resolver, regressor = SirenSuperResolver().get_params(), SirenRegressor().get_params()
+    # omega_0 is an activation parameter: None, which is 15 for the sine layers.
+    assert resolver["omega_0"] is None
+    assert SirenSuperResolver._activation_defaults["sine"] == {"omega_0": DEFAULT_RECIPE["omega_0"]}
     for name, value in DEFAULT_RECIPE.items():
-        assert resolver[name] == value
+        assert name == "omega_0" or resolver[name] == value
     shared = set(resolver) & set(regressor)
-    assert {n for n in shared if resolver[n] != regressor[n]} == set(DEFAULT_RECIPE) & shared
+    # hidden_omega_0: None, the sine layers' 30, as SirenRegressor's.
+    assert resolver["hidden_omega_0"] is None and regressor["hidden_omega_0"] == 30.0
+    differs = {n for n in shared if resolver[n] != regressor[n]} - {"hidden_omega_0"}
+    assert differs == set(DEFAULT_RECIPE) & shared
