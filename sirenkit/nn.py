@@ -555,6 +555,38 @@ class WireLayer(Layer):
         return f"omega_0={self.omega_0:g}, scale={self.scale:g}"
 
 
+@register_layer("gauss")
+class GaussLayer(Layer):
+    """``exp(-(s z)^2)``, ``z = W x + b``: the Gaussian activation (Ramasinghe and Lucey,
+    ECCV 2022), with PyTorch's initialisation as its reference code keeps.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    gaussian_scale : float, default=10.0
+        ``s``, the inverse width.
+    init : {"auto", "sitzmann", "xavier", "he", "pytorch"}, default="auto"
+    is_first : bool, default=False
+    """
+
+    default_init = "pytorch"
+    estimator_params = {"gaussian_scale": 10.0}
+
+    def __init__(
+        self, in_features, out_features, gaussian_scale=10.0, *, init="auto", is_first=False
+    ):
+        self.scale = float(gaussian_scale)
+        super().__init__(in_features, out_features, init=init, is_first=is_first)
+
+    def activation(self, z):
+        return torch.exp(-(self.scale * z).square())
+
+    def activation_derivatives(self, z):
+        s2 = self.scale**2
+        value = torch.exp(-s2 * z.square())
+        return value, -2 * s2 * z * value, (4 * s2**2 * z.square() - 2 * s2) * value
+
+
 FOURIER_ENCODINGS = ("gaussian", "positional")
 
 
