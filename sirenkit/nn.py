@@ -5,12 +5,14 @@ by an activation, and knows how its value, gradient and Laplacian with respect t
 coordinates propagate through it (:meth:`Layer.propagate`), so that
 :func:`sirenkit.operators.forward_derivatives` differentiates any network built of them
 without knowing the layer types. :class:`MLP` stacks ``hidden_layers + 1`` layers of one
-registered type and a linear output layer; :class:`Siren` and :class:`ReluMLP` are the two
-networks of the reports.
+registered type (after a fixed encoding where the type has one, as ``"fourier"``) and a
+linear output layer; :class:`Siren` and :class:`ReluMLP` are the two networks of the
+reports.
 
 Adding an activation is one subclass of :class:`Layer` (its ``activation`` and
-``activation_derivatives``, or a whole ``propagate``) registered with
-:func:`register_layer`; ``MLP(layer="name")`` then builds it.
+``activation_derivatives``, or a whole ``propagate``; its ``estimator_params`` for
+:class:`sirenkit.INRRegressor`) registered with :func:`register_layer`;
+``MLP(layer="name")`` and ``INRRegressor(activation="name")`` then build it.
 """
 
 from __future__ import annotations
@@ -141,7 +143,8 @@ class Layer(nn.Module):
     #: The initialisation of the layer's paper, for ``init="auto"``.
     default_init: ClassVar[str] = "sitzmann"
     #: The estimator parameters this activation takes and their defaults (its paper's),
-    #: e.g. ``{"scale": 10.0}``; :meth:`network_params` maps them to layer arguments.
+    #: e.g. ``{"gaussian_scale": 10.0}``; :meth:`network_params` maps them to layer
+    #: arguments.
     estimator_params: ClassVar[dict[str, Any]] = {}
 
     def __init__(
@@ -573,8 +576,14 @@ class GaussLayer(Layer):
     estimator_params = {"gaussian_scale": 10.0}
 
     def __init__(
-        self, in_features, out_features, gaussian_scale=10.0, *, init="auto", is_first=False
-    ):
+        self,
+        in_features: int,
+        out_features: int,
+        gaussian_scale: float = 10.0,
+        *,
+        init: str = "auto",
+        is_first: bool = False,
+    ) -> None:
         self.scale = float(gaussian_scale)
         super().__init__(in_features, out_features, init=init, is_first=is_first)
 
@@ -705,6 +714,10 @@ class FourierReluLayer(ReluLayer):
 
 class MLP(nn.Module):
     """``hidden_layers + 1`` layers of one registered type and a linear output layer.
+
+    The type's :meth:`Layer.first_layers` read the coordinates (a fixed encoding before
+    the first layer for ``"fourier"``), its :meth:`Layer.hidden_width` sets the width and
+    the last layer's :meth:`Layer.output_layer` builds the output.
 
     Parameters
     ----------

@@ -89,7 +89,11 @@ class ActivationNetworkMixin:
                 f"omega_0={omega_0!r} is a rule for SIREN's sine layers; "
                 f"activation={self._activation()!r} takes a number"
             )
-        if omega_0 == "auto":
+        return self._omega_0_rule(X, y, omega_0)
+
+    def _omega_0_rule(self, X: np.ndarray, y: np.ndarray, rule: str) -> float:
+        """The sine layers' first-layer frequency by the rule ``rule`` (a string omega_0)."""
+        if rule == "auto":
             return auto_omega_0(X, y, self.data_range)
         if getattr(self, "sample_rate", None) is None:
             raise ValueError(

@@ -312,14 +312,9 @@ class SirenSuperResolver(INRRegressor):
             )
         return samples_to_grid(X, y.reshape(len(y), -1))
 
-    def _omega_0(self, X: np.ndarray, y: np.ndarray, omega_0: float | str) -> float:
-        if omega_0 != "auto_hr":
-            return super()._omega_0(X, y, omega_0)
-        if self._activation() != "sine":
-            raise ValueError(
-                f"omega_0='auto_hr' is a rule for SIREN's sine layers; "
-                f"activation={self._activation()!r} takes a number"
-            )
+    def _omega_0_rule(self, X: np.ndarray, y: np.ndarray, rule: str) -> float:
+        if rule != "auto_hr":
+            return super()._omega_0_rule(X, y, rule)
         # The report's omega_HR: the omega_0* rule on the bicubic upscale, whose
         # Laplacian is smoother than the HR image's by HR_OMEGA_FACTOR.
         image = self._lr_image(X, y)
