@@ -4,24 +4,30 @@ estimator contract."""
 import math
 import warnings
 
+import matplotlib
 import numpy as np
 import pytest
 import torch
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sirenkit import (
+matplotlib.use("Agg")
+
+from sirenkit import (  # noqa: E402
     CoordinateRangeWarning,
     FullSampleSplit,
     INRRegressor,
     PoissonSolver,
     ReluMLPRegressor,
     SirenRegressor,
+    SirenSuperResolver,
+    audio_to_samples,
     grid_coords,
 )
-from sirenkit.coords import image_to_samples
-from sirenkit.nn import LAYERS, MLP, FourierFeatures, WireLayer
-from sirenkit.operators import forward_derivatives, gradient, image_gradient, laplacian
+from sirenkit.coords import image_to_samples  # noqa: E402
+from sirenkit.nn import LAYERS, MLP, FourierFeatures, WireLayer  # noqa: E402
+from sirenkit.operators import forward_derivatives, gradient, image_gradient, laplacian  # noqa: E402
+from sirenkit.plotting import layer_activations, plot_activations  # noqa: E402
 
 ACTIVATIONS = sorted(LAYERS)
 SMALL = dict(hidden_features=32, hidden_layers=1, max_epochs=30, random_state=0)
@@ -190,3 +196,35 @@ def test_inr_regressor_is_a_sklearn_estimator_at_each_activation(estimator, chec
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CoordinateRangeWarning)
         check(estimator)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_activation_plots_show_every_activation(activation):
+    coords = grid_coords((16, 16))
+    est = INRRegressor(activation=activation, **SMALL).fit(coords, np.sin(3 * coords[:, 0]))
+    recorded = layer_activations(est, coords)
+    names = [name for name, _ in recorded]
+    layer = LAYERS[activation]
+    width = layer.hidden_width(SMALL["hidden_features"])
+    assert names[-1] == f"{layer.name} {len(names)}"
+    assert recorded[-1][1].shape == (len(coords), width)
+    assert all(np.isfinite(values).all() for _, values in recorded)
+    figure = plot_activations(est, coords)
+    assert len(figure.axes) == 2  # histograms and spectra
+    matplotlib.pyplot.close(figure)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_fits_audio_and_upscales_an_image(activation):
+    t = np.linspace(0, 1, 400, endpoint=False)
+    stereo = np.stack([np.sin(2 * np.pi * 5 * t), 0.5 * np.cos(2 * np.pi * 3 * t)], axis=1)
+    coords, samples = audio_to_samples(stereo)
+    est = INRRegressor(activation=activation, loss="mse+fft", **SMALL).fit(coords, samples)
+    assert est.predict(coords).shape == (400, 2)
+    losses = est.history_[:, "train_loss"]
+    assert losses[-1] < losses[0]  # it learns
+
+    yy, xx = np.mgrid[0:12, 0:12] / 12
+    image = np.stack([0.5 + 0.3 * np.sin(3 * xx + c) * np.cos(2 * yy) for c in range(3)], -1)
+    high = SirenSuperResolver(activation=activation, **SMALL).upscale(image, 2)
+    assert high.shape == (24, 24, 3) and np.isfinite(high).all()
