@@ -13,12 +13,15 @@ from .coords import (
     samples_to_audio,
     samples_to_grid,
     samples_to_image,
+    samples_to_video,
+    video_to_samples,
 )
 from .metrics import psnr
 from .model_selection import FullSampleSplit
 from .poisson import PoissonSolver
 from .regressors import INRRegressor, ReluMLPRegressor, SirenRegressor
 from .resample import bicubic_upscale
+from .shapes import SignedDistanceRegressor
 from .superres import SirenSuperResolver
 
 __version__ = "0.1.0"
@@ -29,6 +32,7 @@ __all__ = [
     "ReluMLPRegressor",
     "PoissonSolver",
     "SirenSuperResolver",
+    "SignedDistanceRegressor",
     "CoordinateRangeWarning",
     "LearningWarning",
     "UnitsWarning",
@@ -40,6 +44,8 @@ __all__ = [
     "audio_to_samples",
     "samples_to_audio",
     "samples_to_grid",
+    "video_to_samples",
+    "samples_to_video",
     "psnr",
     "bicubic_upscale",
 ]

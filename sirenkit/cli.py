@@ -1,5 +1,5 @@
-"""The ``sirenkit`` command: ``sirenkit fit IMAGE|AUDIO``, ``sirenkit superres LR_IMAGE`` and
-``sirenkit demo``."""
+"""The ``sirenkit`` command: ``sirenkit fit IMAGE|AUDIO|POINT_CLOUD``, ``sirenkit superres
+LR_IMAGE`` and ``sirenkit demo``."""
 
 from __future__ import annotations
 
@@ -25,10 +25,20 @@ from .coords import (
     samples_to_audio,
     samples_to_image,
 )
-from .io import load_audio, load_image, load_sample_image, replacing, save_audio, save_image
+from .io import (
+    load_audio,
+    load_image,
+    load_point_cloud,
+    load_sample_image,
+    replacing,
+    save_audio,
+    save_image,
+    save_mesh,
+)
 from .metrics import psnr, psnr_channel_sum
 from .regressors import ReluMLPRegressor, SirenRegressor
 from .resample import bicubic_upscale, scaled_shape
+from .shapes import SignedDistanceRegressor
 from .superres import DEFAULT_RECIPE, SirenSuperResolver
 
 #: ``sirenkit superres --method``: the estimator's recipes. "default": its defaults (the
@@ -248,8 +258,14 @@ def _outputs(args: argparse.Namespace, default_out: Path) -> dict[str, Path]:
     return {"--out": out, "--model": Path(args.model) if args.model else out.with_suffix(".joblib")}
 
 
+#: Point-cloud files ``sirenkit fit`` fits a signed distance function to.
+SHAPE_SUFFIXES = (".ply", ".xyz")
+
+
 def run_fit(args: argparse.Namespace) -> int:
     path = Path(args.signal)
+    if path.suffix.lower() in SHAPE_SUFFIXES:
+        return _fit_shape(args, path)
     audio = _is_audio(path)
     suffix = path.suffix if audio else ".png"
     outputs = _outputs(args, path.with_name(f"{path.stem}_siren{suffix}"))
@@ -274,6 +290,39 @@ def run_fit(args: argparse.Namespace) -> int:
         f"{_psnr_report(image, fitted)} after {len(estimator.history_)} epochs in "
         f"{seconds:.1f} s "
         f"(omega_0 = {estimator.omega_0_:.4g}, device {estimator.device_})"
+    )
+    return _finish(interrupts, estimator, _written(outputs))
+
+
+def _fit_shape(args: argparse.Namespace, path: Path) -> int:
+    """An oriented point cloud: a signed distance function, and its zero level set as a
+    PLY mesh."""
+    outputs = _outputs(args, path.with_name(f"{path.stem}_mesh.ply"))
+    if outputs["--out"].suffix.lower() != ".ply":
+        raise ValueError(f"--out must end in .ply for a shape, got {str(outputs['--out'])!r}")
+    _check_writable(outputs.items())
+    points, normals = load_point_cloud(path)
+    lengths = np.linalg.norm(normals, axis=1, keepdims=True)
+    if np.all(lengths > 0):  # scanners store approximately unit normals
+        normals = normals / lengths
+    if isinstance(args.omega_0, str):
+        raise ValueError(
+            f"--omega-0 {args.omega_0} is a rule for signals; a point cloud takes a number"
+        )
+    shape_params = {} if args.omega_0 is None else {"omega_0": args.omega_0}
+    estimator = SignedDistanceRegressor(**_network_params(args), **shape_params)
+    print(f"Fitting a signed distance function to {path} ({len(points)} oriented points)")
+    start = time.perf_counter()
+    with _Interrupts().watching() as interrupts:
+        estimator.fit(points, normals)
+    seconds = time.perf_counter() - start
+    _dump_model(estimator, outputs["--model"])
+    vertices, faces = estimator.to_mesh(resolution=args.resolution)
+    save_mesh(outputs["--out"], vertices, faces)
+    print(
+        f"Mean |SDF| on the points {-estimator.score(points):.3g} (bounding box side "
+        f"{float(np.ptp(points, axis=0).max()):.3g}) after {len(estimator.history_)} epochs "
+        f"in {seconds:.1f} s; mesh of {len(vertices)} vertices, {len(faces)} triangles"
     )
     return _finish(interrupts, estimator, _written(outputs))
 
@@ -443,16 +492,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    fit = commands.add_parser("fit", help="fit a SIREN to an image or an audio clip")
+    fit = commands.add_parser(
+        "fit", help="fit a SIREN to an image, an audio clip or an oriented point cloud"
+    )
     fit.add_argument(
         "signal",
-        help="image file (PNG, JPEG...; grey or RGB, 8 or 16 bit) or "
-        "audio file (WAV, FLAC, OGG...; mono or multi-channel)",
+        help="image file (PNG, JPEG...; grey or RGB, 8 or 16 bit), "
+        "audio file (WAV, FLAC, OGG...; mono or multi-channel) or oriented point cloud "
+        "(.ply with normals, .xyz of 'x y z nx ny nz' rows: fits a signed distance "
+        "function and writes its mesh)",
     )
     fit.add_argument(
         "--out",
         help="reconstruction path (default: SIGNAL_siren.png for an "
-        "image, SIGNAL_siren.wav etc. for audio)",
+        "image, SIGNAL_siren.wav etc. for audio, SIGNAL_mesh.ply for a point cloud)",
+    )
+    fit.add_argument(
+        "--resolution",
+        type=int,
+        default=128,
+        help="point clouds: marching-cubes grid points per axis (default: 128)",
     )
     fit.add_argument("--model", help="fitted model path (default: the --out path with .joblib)")
     fit.add_argument(

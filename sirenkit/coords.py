@@ -27,6 +27,8 @@ __all__ = [
     "audio_to_samples",
     "samples_to_audio",
     "samples_to_grid",
+    "video_to_samples",
+    "samples_to_video",
 ]
 
 
@@ -233,3 +235,59 @@ def audio_to_samples(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def samples_to_audio(values: np.ndarray) -> np.ndarray:
     """The waveform of values predicted on ``grid_coords(n_samples)`` (a validated view)."""
     return _as_signal_array(values, "values", (1, 2))
+
+
+def video_to_samples(video: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split a video into ``(t, y, x)`` cell-centre coordinates and pixel values.
+
+    The same grid convention as :func:`image_to_samples`, with time as the first axis:
+    frame ``k`` of ``T`` is at ``t = -1 + (2k + 1) / T``.
+
+    Parameters
+    ----------
+    video : ndarray of shape (T, H, W) or (T, H, W, C)
+
+    Returns
+    -------
+    coords : ndarray of shape (T * H * W, 3), float32
+        Columns ``t``, ``y`` (rows), ``x`` (columns).
+    values : ndarray of shape (T * H * W,) or (T * H * W, C)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sirenkit import samples_to_video, video_to_samples
+    >>> video = np.random.rand(5, 4, 6, 3)
+    >>> coords, values = video_to_samples(video)
+    >>> coords.shape, values.shape
+    ((120, 3), (120, 3))
+    >>> np.array_equal(samples_to_video(values, (5, 4, 6)), video)
+    True
+    """
+    video = _as_signal_array(video, "video", (3, 4))
+    shape = video.shape[:3]
+    return grid_coords(shape), video.reshape(int(np.prod(shape)), *video.shape[3:])
+
+
+def samples_to_video(values: np.ndarray, shape: Sequence[int]) -> np.ndarray:
+    """Reshape values predicted on ``grid_coords((T, H, W))`` back into a video.
+
+    Parameters
+    ----------
+    values : ndarray of shape (T * H * W,) or (T * H * W, C)
+    shape : (T, H, W)
+
+    Returns
+    -------
+    video : ndarray of shape (T, H, W) or (T, H, W, C)
+    """
+    shape = _check_shape(shape)
+    if len(shape) != 3:
+        raise ValueError(f"shape must be (T, H, W), got {tuple(shape)}")
+    values = _as_signal_array(values, "values", (1, 2))
+    if values.shape[0] != int(np.prod(shape)):
+        raise ValueError(
+            f"values has {values.shape[0]} rows but shape {tuple(shape)} needs "
+            f"{int(np.prod(shape))}"
+        )
+    return values.reshape(*shape, *values.shape[1:])

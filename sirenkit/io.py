@@ -1,7 +1,11 @@
-"""Read and write images and audio as float arrays, and load bundled sample images.
+"""Read and write images, audio, point clouds and meshes as arrays; bundled sample images.
 
 Images are float32 arrays in [0, 1] of shape ``(H, W)`` (greyscale) or ``(H, W, 3)`` (RGB).
 Audio is float32 samples of shape ``(n,)`` (mono) or ``(n, channels)``, plus a sample rate.
+Videos are float32 arrays ``(T, H, W)`` or ``(T, H, W, 3)`` in [0, 1] (frames of a folder,
+a GIF, or an MP4 where imageio with PyAV is installed).
+Point clouds are ``(points, normals)`` of shape ``(n, 3)``; meshes ``(vertices, faces)``.
+PLY goes through plyfile (``pip install sirenkit[shapes]``).
 """
 
 from __future__ import annotations
@@ -22,10 +26,15 @@ __all__ = [
     "UnreadableFileError",
     "load_audio",
     "load_image",
+    "load_mesh",
+    "load_point_cloud",
     "load_sample_image",
+    "load_video",
     "replacing",
     "save_audio",
     "save_image",
+    "save_mesh",
+    "save_video",
 ]
 
 # Pillow modes that hold one channel (plus alpha for "LA" and "La").
@@ -397,3 +406,250 @@ def load_sample_image(name: str = "astronaut") -> np.ndarray:
         raise ValueError(f"name must be one of {', '.join(available)}; got {name!r}")
     with as_file(data / f"{name}.png") as path:
         return load_image(path)
+
+
+def _plyfile():
+    try:
+        import plyfile
+    except ImportError:  # an optional dependency
+        raise ImportError(
+            "PLY files need plyfile: pip install plyfile (or sirenkit[shapes])"
+        ) from None
+    return plyfile
+
+
+def _read_ply(path: str):
+    plyfile = _plyfile()
+    try:
+        return plyfile.PlyData.read(path)
+    except (plyfile.PlyParseError, plyfile.PlyHeaderParseError, ValueError, EOFError) as error:
+        raise UnreadableFileError(f"{path!r} is not a PLY file plyfile can read: {error}") from None
+
+
+def _columns(element, names: tuple[str, ...], path: str) -> np.ndarray:
+    present = element.data.dtype.names
+    missing = [name for name in names if name not in present]
+    if missing:
+        raise ValueError(
+            f"{path!r}: the {element.name!r} element has no {', '.join(missing)} "
+            f"property (it has {', '.join(present)})"
+        )
+    return np.stack([np.asarray(element[name], np.float64) for name in names], axis=1)
+
+
+def load_point_cloud(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Read an oriented point cloud: points and their normals.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A PLY file whose vertices have ``x y z nx ny nz``, or an ``.xyz`` text file of rows
+        ``x y z nx ny nz`` (the SIREN paper's shape data).
+
+    Returns
+    -------
+    points, normals : ndarray of shape (n, 3), float64
+        The normals as stored (:class:`sirenkit.SignedDistanceRegressor` refuses
+        non-unit ones: normalise them if your scanner does not).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sirenkit.io import load_point_cloud
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "cloud.xyz")
+    ...     np.savetxt(path, [[1, 0, 0, 1, 0, 0], [0, 1, 0, 0, 1, 0]])
+    ...     points, normals = load_point_cloud(path)
+    >>> points.shape, normals[1].tolist()
+    ((2, 3), [0.0, 1.0, 0.0])
+    """
+    path = _existing_file(path)
+    if path.lower().endswith(".ply"):
+        vertex = _read_ply(path)["vertex"]
+        return (
+            _columns(vertex, ("x", "y", "z"), path),
+            _columns(vertex, ("nx", "ny", "nz"), path),
+        )
+    if not path.lower().endswith(".xyz"):
+        raise ValueError(f"path must be a .ply or .xyz file, got {path!r}")
+    try:
+        rows = np.loadtxt(path, ndmin=2)
+    except ValueError as error:
+        raise UnreadableFileError(f"{path!r} is not a table of numbers: {error}") from None
+    if rows.shape[1] != 6:
+        raise ValueError(f"{path!r} must have 6 columns (x y z nx ny nz), got {rows.shape[1]}")
+    return rows[:, :3], rows[:, 3:]
+
+
+def save_mesh(path: str | os.PathLike[str], vertices: np.ndarray, faces: np.ndarray) -> None:
+    """Write a triangle mesh to a binary PLY file (written whole or not at all).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Ends in ``.ply``.
+    vertices : ndarray of shape (n, 3)
+    faces : ndarray of shape (m, 3), int
+        Vertex indices of each triangle.
+    """
+    plyfile = _plyfile()
+    vertices = _finite_array(vertices, "vertices")
+    faces = np.asarray(faces)
+    if vertices.ndim != 2 or vertices.shape[1] != 3:
+        raise ValueError(f"vertices must have shape (n, 3), got {vertices.shape}")
+    if faces.ndim != 2 or faces.shape[1] != 3 or faces.dtype.kind not in "iu":
+        raise ValueError(f"faces must be integers of shape (m, 3), got {faces.dtype} {faces.shape}")
+    if faces.size and (faces.min() < 0 or faces.max() >= len(vertices)):
+        raise ValueError(
+            f"faces must index the {len(vertices)} vertices, got {faces.min()} to {faces.max()}"
+        )
+    if not os.fspath(path).lower().endswith(".ply"):
+        raise ValueError(f"path must end in .ply, got {os.fspath(path)!r}")
+    vertex = np.empty(len(vertices), [("x", "f4"), ("y", "f4"), ("z", "f4")])
+    vertex["x"], vertex["y"], vertex["z"] = vertices.T
+    face = np.empty(len(faces), [("vertex_indices", "i4", (3,))])
+    face["vertex_indices"] = faces
+    data = plyfile.PlyData(
+        [plyfile.PlyElement.describe(vertex, "vertex"), plyfile.PlyElement.describe(face, "face")]
+    )
+    with replacing(path) as partial:
+        data.write(os.fspath(partial))
+
+
+def load_mesh(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Read a triangle mesh from a PLY file: vertices ``(n, 3)`` and faces ``(m, 3)``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sirenkit.io import load_mesh, save_mesh
+    >>> vertices = np.array([[0.0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]])
+    >>> faces = np.array([[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     save_mesh(os.path.join(tmp, "tetra.ply"), vertices, faces)
+    ...     read_vertices, read_faces = load_mesh(os.path.join(tmp, "tetra.ply"))
+    >>> bool(np.array_equal(read_vertices, vertices) and np.array_equal(read_faces, faces))
+    True
+    """
+    path = _existing_file(path)
+    data = _read_ply(path)
+    vertices = _columns(data["vertex"], ("x", "y", "z"), path)
+    try:
+        faces = np.vstack(data["face"]["vertex_indices"]).astype(np.int64)
+    except KeyError:
+        raise ValueError(f"{path!r} has no face element: it is a point cloud, not a mesh") from None
+    if faces.shape[1] != 3:
+        raise ValueError(
+            f"{path!r} has faces of {faces.shape[1]} vertices; only triangles are read"
+        )
+    return vertices, faces
+
+
+#: Image files a folder of frames may hold, read in name order.
+FRAME_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+
+def load_video(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read a video as float32 frames in [0, 1].
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A folder of image frames (read in name order, all of one size and mode), an
+        animated GIF (read with Pillow), or another video file (MP4, ...) read with
+        imageio's PyAV plugin when installed (``pip install imageio av``).
+
+    Returns
+    -------
+    video : ndarray of shape (T, H, W) (greyscale) or (T, H, W, 3), float32
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from sirenkit.io import load_video, save_video
+    >>> frames = np.linspace(0, 1, 4 * 8 * 10 * 3).reshape(4, 8, 10, 3)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     save_video(os.path.join(tmp, "clip.gif"), frames)
+    ...     video = load_video(os.path.join(tmp, "clip.gif"))
+    >>> video.shape, float(np.abs(video - frames).max()) < 0.01
+    ((4, 8, 10, 3), True)
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        names = sorted(n for n in os.listdir(path) if n.lower().endswith(FRAME_SUFFIXES))
+        if not names:
+            raise ValueError(f"path {path!r} is a folder without image frames {FRAME_SUFFIXES}")
+        return _stack_frames([load_image(os.path.join(path, n)) for n in names], names)
+    path = _existing_file(path)
+    if path.lower().endswith(".gif"):
+        from PIL import ImageSequence
+
+        with Image.open(path) as gif:
+            frames = [
+                np.asarray(f.convert("RGB"), np.float32) / 255 for f in ImageSequence.Iterator(gif)
+            ]
+        return _stack_frames(frames, None)
+    try:
+        import imageio.v3 as iio
+    except ImportError:
+        raise ImportError(
+            f"reading {os.path.splitext(path)[1] or path!r} video needs imageio with PyAV: "
+            "pip install imageio av; or pass a folder of frames or a GIF"
+        ) from None
+    try:
+        frames = iio.imread(path, plugin="pyav")
+    except (ImportError, ModuleNotFoundError):
+        raise ImportError(f"reading {path!r} needs PyAV: pip install av") from None
+    except Exception as error:  # the plugin's own errors are not a common type
+        raise UnreadableFileError(f"{path!r} is not a video PyAV can read: {error}") from None
+    return _stack_frames([_unit_pixels(frame, path) for frame in frames], None)
+
+
+def _unit_pixels(frame: np.ndarray, path: str) -> np.ndarray:
+    if frame.dtype != np.uint8:
+        raise UnreadableFileError(
+            f"{path!r}: frames of dtype {frame.dtype} are not read, only 8-bit"
+        )
+    return frame.astype(np.float32) / 255
+
+
+def _stack_frames(frames: list[np.ndarray], names: list[str] | None) -> np.ndarray:
+    shapes = {frame.shape for frame in frames}
+    if len(shapes) > 1:
+        where = "" if names is None else f" ({names[0]}: {frames[0].shape})"
+        raise ValueError(f"the frames must all have one shape, got {sorted(shapes)}{where}")
+    return np.stack(frames).astype(np.float32)
+
+
+def save_video(
+    path: str | os.PathLike[str], video: np.ndarray, frame_duration_ms: int = 100
+) -> None:
+    """Write frames in [0, 1] as an animated GIF (8 bits, Pillow's palette), whole or not
+    at all.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Ends in ``.gif``.
+    video : ndarray of shape (T, H, W) or (T, H, W, 3)
+    frame_duration_ms : int, default=100
+    """
+    video = _finite_array(video, "video")
+    if video.ndim not in (3, 4) or (video.ndim == 4 and video.shape[-1] != 3):
+        raise ValueError(f"video must have shape (T, H, W) or (T, H, W, 3), got {video.shape}")
+    if not os.fspath(path).lower().endswith(".gif"):
+        raise ValueError(f"path must end in .gif, got {os.fspath(path)!r}")
+    levels = np.round(np.clip(video, 0, 1) * 255).astype(np.uint8)
+    frames = [Image.fromarray(frame) for frame in levels]
+    with replacing(path) as partial:
+        frames[0].save(
+            partial,
+            save_all=True,
+            append_images=frames[1:],
+            duration=frame_duration_ms,
+            loop=0,
+            optimize=False,
+        )

@@ -1,8 +1,10 @@
-"""Training losses beyond the MSE: a spectral term for audio, a multiscale MSE for Poisson.
+"""Training losses beyond the MSE: a spectral term for audio, a multiscale MSE for Poisson,
+the signed-distance loss for shapes.
 
 Each has a functional form (:func:`spectral_mse`, :func:`mse_with_spectrum`,
-:func:`multiscale_mse`) and a thin module (:class:`MSEWithSpectrumLoss`,
-:class:`MultiscaleMSELoss`) that the estimators use as their skorch criterion.
+:func:`multiscale_mse`, :func:`sdf_loss`) and a thin module (:class:`MSEWithSpectrumLoss`,
+:class:`MultiscaleMSELoss`, :class:`SDFLoss`) that the estimators use as their skorch
+criterion.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ __all__ = [
     "MSEWithSpectrumLoss",
     "multiscale_mse",
     "MultiscaleMSELoss",
+    "sdf_loss",
+    "SDFLoss",
 ]
 
 _AVG_POOLS = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
@@ -173,3 +177,104 @@ class MultiscaleMSELoss(nn.Module):
 
     def extra_repr(self) -> str:
         return f"shape={self.shape}, level_weight={self.level_weight:g}"
+
+
+#: The SIREN paper's weights of the four terms of its shape loss (its ``sdf`` loss).
+SDF_WEIGHTS = {"surface": 3e3, "normal": 1e2, "eikonal": 5e1, "off_surface": 1e2}
+#: The decay of its off-surface penalty ``exp(-alpha |f|)``.
+SDF_OFF_SURFACE_DECAY = 100.0
+
+
+def sdf_loss(
+    value: torch.Tensor,
+    gradient: torch.Tensor,
+    normals: torch.Tensor,
+    surface_weight: float = SDF_WEIGHTS["surface"],
+    normal_weight: float = SDF_WEIGHTS["normal"],
+    eikonal_weight: float = SDF_WEIGHTS["eikonal"],
+    off_surface_weight: float = SDF_WEIGHTS["off_surface"],
+    off_surface_decay: float = SDF_OFF_SURFACE_DECAY,
+) -> torch.Tensor:
+    """The SIREN paper's loss for a signed distance function ``f`` from an oriented cloud.
+
+    The first ``m = len(normals)`` rows are points on the surface, the rest points in space:
+
+    ``(surface_weight * sum_surface |f|
+    + normal_weight * sum_surface (1 - cos(grad f, n))
+    + eikonal_weight * sum_all | |grad f| - 1 |
+    + off_surface_weight * sum_space exp(-off_surface_decay |f|)) / n``:
+    zero on the surface, the gradient along the normals there, unit gradient norm
+    everywhere (a distance), and values kept away from zero off the surface (no spurious
+    surfaces). Every sum is divided by all ``n`` points, as the paper's masked means
+    (``torch.where`` over the whole batch, then the mean) are; the weights are the paper's.
+
+    Parameters
+    ----------
+    value : Tensor of shape (n, 1) or (n,)
+        ``f`` at the ``m`` surface points, then at ``n - m`` points in space.
+    gradient : Tensor of shape (n, 1, d) or (n, d)
+    normals : Tensor of shape (m, d)
+        Unit outward normals at the surface points.
+    surface_weight, normal_weight, eikonal_weight, off_surface_weight : float
+    off_surface_decay : float
+
+    Returns
+    -------
+    loss : Tensor, scalar
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sirenkit.losses import sdf_loss
+    >>> points = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.2, 0.1], [2.0, 0.0]])
+    >>> radius = points.norm(dim=1, keepdim=True)   # the SDF of the unit circle, exactly
+    >>> value, gradient = radius - 1, points / radius
+    >>> round(float(sdf_loss(value, gradient, points[:2])), 4)  # only the off-surface term
+    0.0
+    """
+    value = value.reshape(len(value))
+    gradient = gradient.reshape(len(gradient), -1)
+    n, m = len(value), len(normals)
+    # Sums over each term's points divided by all n points: the paper's masked means.
+    surface = value[:m].abs().sum() / n
+    normal = (1 - F.cosine_similarity(gradient[:m], normals, dim=-1)).sum() / n
+    eikonal = (gradient.norm(dim=-1) - 1).abs().mean()
+    off_surface = torch.exp(-off_surface_decay * value[m:].abs()).sum() / n
+    return (
+        surface_weight * surface
+        + normal_weight * normal
+        + eikonal_weight * eikonal
+        + off_surface_weight * off_surface
+    )
+
+
+class SDFLoss(nn.Module):
+    """:func:`sdf_loss` as a criterion of ``((value, gradient), normals)``.
+
+    Parameters
+    ----------
+    surface_weight, normal_weight, eikonal_weight, off_surface_weight : float
+        See :func:`sdf_loss`.
+    off_surface_decay : float, default=100.0
+    """
+
+    def __init__(
+        self,
+        surface_weight: float = SDF_WEIGHTS["surface"],
+        normal_weight: float = SDF_WEIGHTS["normal"],
+        eikonal_weight: float = SDF_WEIGHTS["eikonal"],
+        off_surface_weight: float = SDF_WEIGHTS["off_surface"],
+        off_surface_decay: float = SDF_OFF_SURFACE_DECAY,
+    ) -> None:
+        super().__init__()
+        self.weights = dict(
+            surface_weight=surface_weight,
+            normal_weight=normal_weight,
+            eikonal_weight=eikonal_weight,
+            off_surface_weight=off_surface_weight,
+            off_surface_decay=off_surface_decay,
+        )
+
+    def forward(self, prediction: tuple, normals: torch.Tensor) -> torch.Tensor:
+        value, gradient = prediction
+        return sdf_loss(value, gradient, normals, **self.weights)

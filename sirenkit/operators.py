@@ -356,7 +356,8 @@ def forward_derivatives(
 
 
 def _grid_as_image(grid: torch.Tensor) -> tuple[torch.Tensor, tuple[int, ...]]:
-    """A channels-last grid ``(*shape, C)`` as the ``(1, C, H, W)`` batch kornia expects.
+    """A channels-last grid ``(*shape, C)`` as the ``(1, C, H, W)`` (or ``(1, C, D, H, W)``)
+    batch kornia expects.
 
     A 1-D signal ``(n, C)`` becomes ``(1, C, 1, n)``: its derivative is the width derivative.
     """
@@ -369,16 +370,16 @@ def _grid_as_image(grid: torch.Tensor) -> tuple[torch.Tensor, tuple[int, ...]]:
             f"(n, 1), an image (H, W, C); got shape {tuple(grid.shape)}"
         )
     shape = tuple(grid.shape[:-1])
-    if len(shape) > 2:
+    if len(shape) > 3:
         raise NotImplementedError(
-            f"grid operators support 1-D (n, C) and 2-D (H, W, C) grids, got a {len(shape)}-D "
-            f"grid of shape {tuple(grid.shape)}; for volumes use the autograd operators "
-            "(gradient, laplacian) at grid_coords(shape)"
+            f"grid operators support 1-D (n, C), 2-D (H, W, C) and 3-D (D, H, W, C) grids, "
+            f"got a {len(shape)}-D grid of shape {tuple(grid.shape)}; use the autograd "
+            "operators (gradient, laplacian) at grid_coords(shape)"
         )
     if len(shape) == 1:
         image = grid.permute(1, 0)[None, :, None, :]
-    else:
-        image = grid.permute(2, 0, 1)[None]
+    else:  # (1, C, H, W) or, for a volume or a video, (1, C, D, H, W)
+        image = grid.movedim(-1, 0)[None]
     return image.contiguous(), shape
 
 
@@ -399,20 +400,22 @@ def grid_gradient(grid: torch.Tensor) -> torch.Tensor:
 
     Parameters
     ----------
-    grid : Tensor of shape (n, C) or (H, W, C)
+    grid : Tensor of shape (n, C), (H, W, C) or (D, H, W, C)
         Channels last, as :func:`sirenkit.samples_to_grid` returns (array-likes are
-        converted with ``torch.as_tensor``; integers become the default float dtype).
+        converted with ``torch.as_tensor``; integers become the default float dtype). A
+        3-D grid (a volume, or a video ``(T, H, W, C)``) takes kornia's central
+        differences ``(f[i+1] - f[i-1]) / (2 h_k)`` along each axis, without smoothing.
 
     Returns
     -------
     gradient : Tensor of shape ``shape + (C, d)``
         Component ``k`` is the derivative along axis ``k`` (for an image: 0 = rows / y,
-        1 = columns / x), per unit of coordinate, as :func:`gradient` for ``d`` = 1 or 2.
+        1 = columns / x), per unit of coordinate, as :func:`gradient` for ``d`` = 1 to 3.
 
     Raises
     ------
     NotImplementedError
-        For a grid of 3 or more dimensions.
+        For a grid of 4 or more dimensions.
 
     Examples
     --------
@@ -425,6 +428,8 @@ def grid_gradient(grid: torch.Tensor) -> torch.Tensor:
     tensor([[ 3., -1.]], dtype=torch.float64)
     """
     image, shape = _grid_as_image(grid)
+    if len(shape) == 3:
+        return _volume_derivatives(image, shape, order=1)
     # (1, C, 2, H, W); kornia stacks the width (x) derivative first.
     sobel = kornia.filters.spatial_gradient(image, mode="sobel", order=1, normalized=True)[0]
     if len(shape) == 1:
@@ -450,7 +455,7 @@ def grid_laplacian(grid: torch.Tensor) -> torch.Tensor:
 
     Parameters
     ----------
-    grid : Tensor of shape (n, C) or (H, W, C)
+    grid : Tensor of shape (n, C), (H, W, C) or (D, H, W, C)
         Channels last (see :func:`grid_gradient`).
 
     Returns
@@ -461,7 +466,7 @@ def grid_laplacian(grid: torch.Tensor) -> torch.Tensor:
     Raises
     ------
     NotImplementedError
-        For a grid of 3 or more dimensions.
+        For a grid of 4 or more dimensions.
 
     Examples
     --------
@@ -475,6 +480,8 @@ def grid_laplacian(grid: torch.Tensor) -> torch.Tensor:
     True
     """
     image, shape = _grid_as_image(grid)
+    if len(shape) == 3:
+        return _volume_derivatives(image, shape, order=2)
     # (1, C, 3, H, W) holding (d_xx, d_xy, d_yy) per pixel^2; x is the width (axis 1).
     second = kornia.filters.spatial_gradient(image, mode="diff", order=2, normalized=True)[0]
     pitch = _pitch(shape)
@@ -482,6 +489,21 @@ def grid_laplacian(grid: torch.Tensor) -> torch.Tensor:
         return second[:, 0, 0, :].permute(1, 0) / pitch[0] ** 2
     laplace = second[:, 2] / pitch[0] ** 2 + second[:, 0] / pitch[1] ** 2  # (C, H, W)
     return laplace.permute(1, 2, 0)
+
+
+def _volume_derivatives(image: torch.Tensor, shape: tuple[int, ...], order: int) -> torch.Tensor:
+    """Gradient ``(D, H, W, C, 3)`` or Laplacian ``(D, H, W, C)`` of a ``(1, C, D, H, W)``
+    volume by kornia's central differences (``spatial_gradient3d``, no smoothing across
+    the other axes), per unit of coordinate."""
+    # kornia orders the components from the last axis: (x, y, z) = (axis 2, 1, 0), and for
+    # order 2 (xx, yy, zz, xy, xz, yz).
+    derivatives = kornia.filters.spatial_gradient3d(image, mode="diff", order=order)[0]
+    pitch = torch.tensor(_pitch(shape), dtype=derivatives.dtype, device=derivatives.device)
+    if order == 1:
+        by_axis = torch.stack([derivatives[:, 2], derivatives[:, 1], derivatives[:, 0]], -1)
+        return by_axis.permute(1, 2, 3, 0, 4) / pitch
+    laplace = sum(derivatives[:, 2 - axis] / pitch[axis] ** 2 for axis in range(3))
+    return laplace.permute(1, 2, 3, 0)
 
 
 def _image_as_grid(image: np.ndarray) -> torch.Tensor:

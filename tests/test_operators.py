@@ -327,14 +327,46 @@ def test_grid_operators_1d():
     assert np.all((ratios > 3.7) & (ratios < 4.3)), ratios
 
 
+def test_volume_operators_match_analytic_derivatives_at_second_order():
+    # f = sin(2 z) cos(y) + x^2 y on (D, H, W) grids of non-cubic cells, axes (z, y, x).
+    errors = []
+    for n in (16, 32, 64):
+        shape = (n, n + 4, n // 2 + 8)
+        z, y, x = torch.from_numpy(grid_coords(shape)).double().T
+        f = torch.sin(2 * z) * torch.cos(y) + x**2 * y
+        exact_gradient = torch.stack(
+            [
+                2 * torch.cos(2 * z) * torch.cos(y),
+                -torch.sin(2 * z) * torch.sin(y) + x**2,
+                2 * x * y,
+            ],
+            -1,
+        ).reshape(*shape, 1, 3)
+        exact_laplacian = (-5 * torch.sin(2 * z) * torch.cos(y) + 2 * y).reshape(*shape, 1)
+        grid = f.reshape(*shape, 1)
+        inner = (slice(1, -1),) * 3
+        errors.append(
+            [
+                float((grid_gradient(grid) - exact_gradient)[inner].abs().max()),
+                float((grid_laplacian(grid) - exact_laplacian)[inner].abs().max()),
+            ]
+        )
+    errors = np.array(errors)
+    assert errors[-1, 0] < 2e-3 and errors[-1, 1] < 5e-3, errors
+    ratios = errors[:-1] / errors[1:]
+    assert np.all((ratios > 3.3) & (ratios < 4.7)), ratios
+
+
 def test_grid_shapes_and_errors():
     assert grid_gradient(torch.zeros(6, 9, 4)).shape == (6, 9, 4, 2)
     assert grid_laplacian(torch.zeros(6, 9, 4)).shape == (6, 9, 4)
     assert grid_laplacian(torch.zeros(6, 9, 4, dtype=torch.float64)).dtype == torch.float64
-    with pytest.raises(NotImplementedError, match="1-D .* and 2-D"):
-        grid_gradient(torch.zeros(4, 4, 4, 1))
+    assert grid_gradient(torch.zeros(5, 6, 7, 2)).shape == (5, 6, 7, 2, 3)
+    assert grid_laplacian(torch.zeros(5, 6, 7, 2)).shape == (5, 6, 7, 2)
+    with pytest.raises(NotImplementedError, match="3-D .D, H, W, C"):
+        grid_gradient(torch.zeros(4, 4, 4, 4, 1))
     with pytest.raises(NotImplementedError):
-        grid_laplacian(torch.zeros(4, 4, 4, 1))
+        grid_laplacian(torch.zeros(4, 4, 4, 4, 1))
     with pytest.raises(ValueError, match="channels-last"):
         grid_laplacian(torch.zeros(10))
 
