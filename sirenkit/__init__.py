@@ -22,6 +22,7 @@ from .poisson import PoissonSolver
 from .regressors import INRRegressor, ReluMLPRegressor, SirenRegressor
 from .resample import bicubic_upscale
 from .shapes import SignedDistanceRegressor
+from .stacked import fit_many
 from .superres import SirenSuperResolver
 
 __version__ = "0.1.0"
@@ -48,4 +49,5 @@ __all__ = [
     "samples_to_video",
     "psnr",
     "bicubic_upscale",
+    "fit_many",
 ]

@@ -1,0 +1,468 @@
+"""Many networks of one shape trained as one: the stacked path of sweeps and many-signal fits.
+
+A grid search over omega_0, seeds or learning rates, or one recipe fitted to every image of a
+folder, trains many small networks whose steps are bound by per-step overhead (Python,
+kernel launches), not arithmetic. Networks that share a shape (:attr:`NetworkSpec.shape`),
+their frequencies and their training settings are stacked (``torch.func.stack_module_state``)
+and trained as one batched network (``torch.vmap`` over ``functional_call``), each with its
+own Adam state and learning-rate schedule, so each one follows the updates it would get alone.
+
+:func:`fit_many` fits one estimator to many signals this way;
+:class:`sirenkit.model_selection.StackedGridSearchCV` uses it for a grid search.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from numbers import Real
+
+import joblib
+import numpy as np
+import torch
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+from skorch.history import History
+
+from ._base import BaseINR, _resolve_device
+
+__all__ = ["fit_many", "stackable", "fit_stacked"]
+
+#: Adam's constants: torch.optim.Adam's defaults, which the estimators use.
+BETAS, EPS = (0.9, 0.999), 1e-8
+#: ReduceLROnPlateau's defaults (mode "min", relative threshold), as the estimators use it.
+PLATEAU_THRESHOLD, PLATEAU_EPS = 1e-4, 1e-8
+#: Default memory for one stack's activations (forward and backward), in bytes.
+DEFAULT_STACK_BYTES = 2 * 2**30
+
+
+@dataclass
+class _Job:
+    """One fit, resolved as ``estimator.fit`` would resolve it, not yet trained."""
+
+    estimator: BaseINR
+    X: np.ndarray
+    y: np.ndarray  # the network's targets (scaled signal), (n, C)
+    plan: object
+    seed: int
+    device: str
+    module: torch.nn.Module = field(repr=False)
+
+    def key(self) -> tuple:
+        """What stacked networks must share: the shape, frequencies, settings, inputs."""
+        est = self.estimator
+        return (
+            self.estimator.network_.shape,
+            _structure(self.module),
+            self.device,
+            est.batch_size_,
+            est.max_epochs,
+            est.lr_schedule_,
+            est.lr_factor,
+            est.lr_patience,
+            est.weight_decay,
+            # Mini-batches are drawn in the order of the seed: shared only with one seed.
+            self.seed if est.batch_size_ is not None else None,
+            joblib.hash(self.X),
+        )
+
+
+#: Layer attributes that only scale the forward pass (sine frequencies, Gaussian widths):
+#: networks that differ in them still stack, each with its own value.
+PER_NETWORK = ("omega_0", "scale")
+
+
+def _structure(module: torch.nn.Module) -> str:
+    """The module's layers, shapes and settings but the :data:`PER_NETWORK` values."""
+    layers = [
+        (
+            name,
+            type(layer).__name__,
+            {
+                k: v
+                for k, v in vars(layer).items()
+                if not k.startswith("_") and k != "training" and k not in PER_NETWORK
+            },
+        )
+        for name, layer in module.named_modules()
+    ]
+    shapes = [(name, tuple(t.shape)) for name, t in module.state_dict().items()]
+    return repr((layers, shapes))
+
+
+def _per_network(modules: list[torch.nn.Module]) -> dict[tuple[str, str], list[float]]:
+    """The :data:`PER_NETWORK` attributes of each layer, one value per network."""
+    values = {}
+    for name, layer in modules[0].named_modules():
+        for attribute in PER_NETWORK:
+            if isinstance(getattr(layer, attribute, None), Real):
+                values[name, attribute] = [
+                    float(getattr(m.get_submodule(name), attribute)) for m in modules
+                ]
+    return values
+
+
+def stackable(estimator) -> bool:
+    """Whether ``estimator.fit`` is a plain fit of its signal, which the stack reproduces:
+    a :class:`~sirenkit.INRRegressor` (or SirenRegressor, ReluMLPRegressor) with the MSE
+    loss, float32, no compilation, callbacks, checkpoints or warm start."""
+    from .regressors import ActivationNetworkMixin
+
+    return (
+        isinstance(estimator, ActivationNetworkMixin)
+        and type(estimator).fit is BaseINR.fit
+        and type(estimator)._plan is BaseINR._plan
+        and estimator.loss == "mse"
+        and estimator.precision == "float32"
+        and not estimator.compile
+        and not estimator.callbacks
+        and estimator.checkpoint_dir is None
+        and not estimator.warm_start
+    )
+
+
+def _prepare(estimator: BaseINR, X, y) -> _Job:
+    """What ``estimator.fit(X, y)`` resolves before it trains (see ``BaseINR.fit``)."""
+    est = estimator
+    est._validate_params()
+    device = _resolve_device(est.device)
+    X, y = est._validate_Xy(X, y, reset=True)
+    model = est._model(X, y)
+    plan = est._ordered(est._plan(X, y, model))
+    est._record_model(model, device)
+    for name, value in plan.attributes.items():
+        setattr(est, name, value)
+    est.batch_size_ = est._batch_size(plan)
+    est.lr_ = est._default_lr(est.network_, est.batch_size_) if est.lr == "auto" else float(est.lr)
+    est.lr_schedule_ = est.lr_schedule
+    if est.lr_schedule == "auto":
+        est.lr_schedule_ = "plateau" if est.batch_size_ is None else "cosine"
+    seed = check_random_state(est.random_state).randint(np.iinfo(np.int32).max)
+    stage = plan.stages[0]
+    if len(plan.stages) != 1 or plan.target_operator is not None or plan.whole_grid:
+        raise ValueError(f"{type(est).__name__} with these parameters cannot be stacked")
+    return _Job(est, stage.X, stage.y, plan, seed, device, model.network.build(seed))
+
+
+def _finish(job: _Job, state: dict, history: History) -> BaseINR:
+    """The estimator of ``job`` fitted: its network holds ``state``, its history ``history``."""
+    est = job.estimator
+    est.net_ = est._build_net(job.plan, job.module, job.seed, False, history, None)
+    est.net_.module_.load_state_dict(state)
+    est.net_.module_.train(False)
+    est._calibrate(job.X, job.plan)
+    return est
+
+
+class _Schedules:
+    """Each stacked network's learning rate, as its own LRScheduler callback would set it."""
+
+    def __init__(self, jobs: list[_Job]) -> None:
+        first = jobs[0].estimator
+        self.kind, self.epochs = first.lr_schedule_, first.max_epochs
+        self.base = np.array([job.estimator.lr_ for job in jobs], dtype=np.float64)
+        self.lr = self.base.copy()
+        patience = first.lr_patience
+        self.patience = 10 * (first.hidden_layers_ + 1) if patience == "auto" else patience
+        self.factor = first.lr_factor
+        self.best = np.full(len(jobs), np.inf)
+        self.bad = np.zeros(len(jobs), dtype=int)
+
+    def epoch_end(self, epoch: int, losses: np.ndarray) -> None:
+        """After epoch ``epoch`` (0-based) with training losses ``losses``."""
+        if self.kind == "cosine":  # CosineAnnealingLR(T_max=max_epochs), eta_min 0
+            self.lr = self.base * (1 + math.cos(math.pi * (epoch + 1) / self.epochs)) / 2
+        elif self.kind == "plateau":  # ReduceLROnPlateau(mode="min", factor, patience)
+            better = losses < self.best * (1 - PLATEAU_THRESHOLD)
+            self.best = np.where(better, losses, self.best)
+            self.bad = np.where(better, 0, self.bad + 1)
+            reduce = self.bad > self.patience
+            reduced = self.lr * self.factor
+            self.lr = np.where(reduce & (self.lr - reduced > PLATEAU_EPS), reduced, self.lr)
+            self.bad[reduce] = 0
+
+
+def _adam_step(params, grads, state, lr: torch.Tensor, step: int, weight_decay: float):
+    """torch.optim.Adam's update, with one learning rate per stacked network."""
+    beta1, beta2 = BETAS
+    correction1, correction2 = 1 - beta1**step, 1 - beta2**step
+    for name, param in params.items():
+        grad = grads[name]
+        if weight_decay:
+            grad = grad + weight_decay * param
+        mean, square = state[name]
+        mean.lerp_(grad, 1 - beta1)
+        square.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denominator = (square.sqrt() / math.sqrt(correction2)).add_(EPS)
+        size = (lr / correction1).view(-1, *[1] * (param.dim() - 1))
+        param.sub_(size * mean / denominator)
+
+
+def _train_stack(jobs: list[_Job]) -> list[BaseINR]:
+    """Train the networks of ``jobs`` (one key) as one stacked network."""
+    # The process settings of a fit (heap reuse on the CPU: large activations each step).
+    with jobs[0].estimator._runtime():
+        return _train_stack_here(jobs)
+
+
+def _train_stack_here(jobs: list[_Job]) -> list[BaseINR]:
+    first = jobs[0]
+    device = torch.device(first.device)
+    modules = [job.module.to(device) for job in jobs]
+    stacked, buffers = torch.func.stack_module_state(modules)
+    trains = dict(modules[0].named_parameters())
+    # Frozen parameters (the Fourier features' frequencies) go with the buffers.
+    params = {k: v.detach().clone() for k, v in stacked.items() if trains[k].requires_grad}
+    buffers = {**buffers, **{k: v.detach() for k, v in stacked.items() if k not in params}}
+    scalars = {
+        key: torch.tensor(values, dtype=torch.float32, device=device)
+        for key, values in _per_network(modules).items()
+    }
+    if _plain_mlp(modules[0]):
+        gradient = _batched_gradient(modules[0], scalars)
+    else:
+        gradient = _vmap_gradient(modules[0], buffers, scalars)
+    X = torch.as_tensor(np.ascontiguousarray(first.X, np.float32), device=device)
+    Y = torch.as_tensor(
+        np.stack([np.ascontiguousarray(job.y, np.float32) for job in jobs]), device=device
+    )
+    n = len(X)
+    batch = first.estimator.batch_size_ or n
+    generator = torch.Generator().manual_seed(int(first.seed))
+    schedules = _Schedules(jobs)
+    state = {name: (torch.zeros_like(p), torch.zeros_like(p)) for name, p in params.items()}
+    histories = [History() for _ in jobs]
+    scales = np.array([job.estimator.signal_map_.scale for job in jobs])
+    data_ranges = np.array([job.estimator.data_range for job in jobs], dtype=np.float64)
+    step = 0
+    for epoch in range(first.estimator.max_epochs):
+        order = torch.randperm(n, generator=generator).to(device) if batch < n else None
+        totals = np.zeros(len(jobs))
+        lr = torch.as_tensor(schedules.lr, dtype=torch.float32, device=device)
+        for start in range(0, n, batch):
+            index = slice(start, start + batch) if order is None else order[start : start + batch]
+            targets = Y[:, index]
+            grads, batch_losses = gradient(params, X[index], targets)
+            step += 1
+            with torch.no_grad():
+                _adam_step(params, grads, state, lr, step, first.estimator.weight_decay)
+            # skorch's train_loss: the batch losses weighted by the batch sizes.
+            totals += batch_losses.cpu().numpy().astype(np.float64) * targets.shape[1]
+        losses = totals / n
+        for k, history in enumerate(histories):
+            mse = losses[k] * scales[k] ** 2
+            history.new_epoch()
+            history.record("epoch", epoch + 1)
+            history.record("train_loss", float(losses[k]))
+            history.record("train_mse", float(mse))
+            psnr = math.inf if mse == 0 else 10 * math.log10(data_ranges[k] ** 2 / mse)
+            history.record("train_psnr", psnr)
+        schedules.epoch_end(epoch, losses)
+    fitted = []
+    for k, job in enumerate(jobs):
+        weights = {
+            name: value[k].detach().clone().cpu() for name, value in {**buffers, **params}.items()
+        }
+        fitted.append(_finish(job, weights, histories[k]))
+    return fitted
+
+
+def _vmap_gradient(module: torch.nn.Module, buffers: dict, scalars: dict):
+    """``gradient(params, coords, targets) -> (grads, losses)`` of any stacked network,
+    through ``vmap`` over ``functional_call``."""
+    base = copy.deepcopy(module).to("meta")
+
+    def output(weights, buffers, scalars, coords):
+        # Per-network frequencies and widths enter as batched tensors set on the layers.
+        for (name, attribute), value in scalars.items():
+            setattr(base.get_submodule(name), attribute, value)
+        return torch.func.functional_call(base, (weights, buffers), (coords,))
+
+    def total(weights, coords, targets):
+        predicted = torch.vmap(output, in_dims=(0, 0, 0, None))(weights, buffers, scalars, coords)
+        losses = ((predicted - targets) ** 2).mean(dim=(1, 2))
+        # The sum separates: each network's gradient is that of its own loss.
+        return losses.sum(), losses.detach()
+
+    return torch.func.grad(total, has_aux=True)
+
+
+def _plain_mlp(module: torch.nn.Module) -> bool:
+    """An MLP of ``activation(W x + b)`` layers (sine, ReLU, Gauss; a linear output), whose
+    stack is a few batched matrix products: cheaper per step than ``vmap``."""
+    from .nn import MLP, Layer, SineLayer
+
+    layers = [*getattr(module, "hidden", []), getattr(module, "output", None)]
+    return isinstance(module, MLP) and all(
+        isinstance(layer, Layer)
+        and type(layer).forward in (Layer.forward, SineLayer.forward)
+        and {name for name, _ in layer.named_parameters()} == {"linear.weight", "linear.bias"}
+        for layer in layers
+    )
+
+
+def _batched_gradient(module: torch.nn.Module, scalars: dict):
+    """``gradient(params, coords, targets) -> (grads, losses)`` of a stack of plain MLPs
+    (see :func:`_plain_mlp`) by batched matrix products and autograd."""
+    from .nn import SineLayer
+
+    layers = [(f"hidden.{i}", layer) for i, layer in enumerate(module.hidden)]
+    layers.append(("output", module.output))
+
+    def forward(params, coords):
+        h = coords
+        for name, layer in layers:
+            weight, bias = params[f"{name}.linear.weight"], params[f"{name}.linear.bias"]
+            z = torch.matmul(h, weight.transpose(1, 2)) + bias.unsqueeze(1)
+            if isinstance(layer, SineLayer):
+                omega = scalars.get((name, "omega_0"))
+                omega = layer.omega_0 if omega is None else omega.view(-1, 1, 1)
+                h = torch.sin(omega * z)
+            else:
+                with _scalars_set(layer, name, scalars):
+                    h = layer.activation(z)
+        return h
+
+    def gradient(params, coords, targets):
+        leaves = {k: v.detach().requires_grad_(True) for k, v in params.items()}
+        losses = ((forward(leaves, coords) - targets) ** 2).mean(dim=(1, 2))
+        grads = torch.autograd.grad(losses.sum(), list(leaves.values()))
+        return dict(zip(leaves, grads)), losses.detach()
+
+    return gradient
+
+
+class _scalars_set:
+    """Set a layer's :data:`PER_NETWORK` attributes to their ``(K, 1, 1)`` values for a
+    call, then back."""
+
+    def __init__(self, layer, name: str, scalars: dict) -> None:
+        self.layer = layer
+        self.values = {
+            attribute: value.view(-1, 1, 1)
+            for (owner, attribute), value in scalars.items()
+            if owner == name
+        }
+
+    def __enter__(self):
+        self.saved = {a: getattr(self.layer, a) for a in self.values}
+        for attribute, value in self.values.items():
+            object.__setattr__(self.layer, attribute, value)
+
+    def __exit__(self, *exc):
+        for attribute, value in self.saved.items():
+            object.__setattr__(self.layer, attribute, value)
+
+
+def _stack_size(job: _Job, max_stack_bytes: float) -> int:
+    """How many networks like ``job``'s fit in ``max_stack_bytes`` of activations."""
+    spec = job.estimator.network_
+    batch = job.estimator.batch_size_ or len(job.X)
+    width = max(spec.hidden_features, getattr(job.module.hidden[0].linear, "out_features", 1))
+    # Each layer keeps about four (batch, width) float32 tensors for the backward pass.
+    per_network = 4 * 4 * batch * width * (spec.hidden_layers + 2)
+    return max(1, int(max_stack_bytes // per_network))
+
+
+def _run_group(items: list) -> list:
+    """One joblib task: a stack of prepared jobs, or one estimator fitted as usual."""
+    kind, payload = items
+    if kind == "stack":
+        return _train_stack(payload)
+    estimator, X, y = payload
+    return [estimator.fit(X, y)]
+
+
+def fit_stacked(
+    fits: list[tuple],
+    *,
+    n_jobs: int | None = None,
+    max_stack_bytes: float = DEFAULT_STACK_BYTES,
+) -> tuple[list, list[int]]:
+    """Fit each ``(estimator, X, y)`` of ``fits``; stackable fits of one key as one network.
+
+    Returns
+    -------
+    fitted : list of estimators
+        In the order of ``fits``.
+    stacks : list of int
+        The number of networks in each stacked group (1 for a fit run on its own).
+    """
+    tasks, slots = [], []
+    groups: dict[tuple, list[tuple[int, _Job]]] = {}
+    for index, (estimator, X, y) in enumerate(fits):
+        if stackable(estimator):
+            job = _prepare(estimator, X, y)
+            groups.setdefault(job.key(), []).append((index, job))
+        else:
+            tasks.append(("single", (estimator, X, y)))
+            slots.append([index])
+    for members in groups.values():
+        size = _stack_size(members[0][1], max_stack_bytes)
+        for start in range(0, len(members), size):
+            chunk = members[start : start + size]
+            tasks.append(("stack", [job for _, job in chunk]))
+            slots.append([index for index, _ in chunk])
+    results = joblib.Parallel(n_jobs=n_jobs)(joblib.delayed(_run_group)(t) for t in tasks)
+    fitted = [None] * len(fits)
+    for indices, estimators in zip(slots, results):
+        for index, estimator in zip(indices, estimators):
+            fitted[index] = estimator
+    return fitted, [len(indices) for indices in slots]
+
+
+def fit_many(
+    estimator,
+    X,
+    signals,
+    *,
+    n_jobs: int | None = None,
+    max_stack_bytes: float = DEFAULT_STACK_BYTES,
+) -> list:
+    """Fit one configuration to many signals sampled at the same coordinates, as one network.
+
+    Each signal gets the fit ``clone(estimator).fit(X, signal)`` would give it (its own
+    normalisation, omega_0 rule, initialisation from ``random_state``, Adam state and
+    learning-rate schedule); where the estimator is stackable (see :func:`stackable`) the
+    networks are trained side by side as one stacked network, a stack at a time within
+    ``max_stack_bytes`` of activations. Signals whose resolved network differs (e.g.
+    ``omega_0="auto"`` giving different values) form separate stacks.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The configuration (not modified).
+    X : array-like of shape (n_samples, n_dims)
+        The coordinates every signal is sampled at.
+    signals : sequence of array-like of shape (n_samples,) or (n_samples, n_outputs)
+        E.g. the images of a folder or the frames of a video, each flattened by
+        :func:`sirenkit.image_to_samples`.
+    n_jobs : int or None, default=None
+        Stacks run in parallel through joblib (any joblib backend, e.g. Dask).
+    max_stack_bytes : float, default=2 GiB
+        Memory for one stack's activations: larger sets of signals are split.
+
+    Returns
+    -------
+    list of fitted estimators
+        One per signal, in order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sirenkit import SirenRegressor, grid_coords, fit_many
+    >>> X = grid_coords((8, 8))
+    >>> signals = [np.sin(3 * X[:, 0] + k) for k in range(3)]
+    >>> fits = fit_many(SirenRegressor(hidden_features=16, max_epochs=20, random_state=0),
+    ...                 X, signals)
+    >>> len(fits), fits[0].predict(X).shape
+    (3, (64,))
+    """
+    if not isinstance(max_stack_bytes, Real) or max_stack_bytes <= 0:
+        raise ValueError(f"max_stack_bytes must be a positive number, got {max_stack_bytes!r}")
+    signals = list(signals)
+    if not signals:
+        raise ValueError("signals is empty: pass at least one signal")
+    fits = [(clone(estimator), X, signal) for signal in signals]
+    return fit_stacked(fits, n_jobs=n_jobs, max_stack_bytes=max_stack_bytes)[0]
