@@ -25,6 +25,9 @@ from sirenkit import SirenRegressor, grid_coords
 
 BASE = dict(width=256, layers=3, side=128)
 SWEEPS = {"width": [64, 128, 256, 512], "layers": [1, 2, 3, 5], "side": [32, 64, 128, 256]}
+#: --small: the same code paths at toy sizes (benchmarks/gpu.sh --smoke).
+SMALL_BASE = dict(width=16, layers=1, side=16)
+SMALL_SWEEPS = {"width": [8, 16], "layers": [1, 2], "side": [8, 16]}
 WARMUP_STEPS = 2
 
 
@@ -61,19 +64,21 @@ def main() -> None:
         "--peak", type=float, default=None, help="the device's float32 peak in GFLOP/s"
     )
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--small", action="store_true", help="toy sizes (a smoke test)")
     args = parser.parse_args()
+    base, sweeps = (SMALL_BASE, SMALL_SWEEPS) if args.small else (BASE, SWEEPS)
     print(
         f"torch {torch.__version__}, {args.device}, {torch.get_num_threads()} threads, "
-        f"base: {BASE['layers']}x{BASE['width']}, {BASE['side']}x{BASE['side']} RGB, "
+        f"base: {base['layers']}x{base['width']}, {base['side']}x{base['side']} RGB, "
         f"median of {args.steps} steps"
     )
-    for factor, values in SWEEPS.items():
+    for factor, values in sweeps.items():
         print(
             f"\n{factor:>6s} | {'s/step':>8s} | {'GFLOP/step':>10s} | {'GFLOP/s':>8s}"
             + (" | of peak" if args.peak else "")
         )
         for value in values:
-            config = {**BASE, factor: value}
+            config = {**base, factor: value}
             seconds = step_seconds(
                 config["width"], config["layers"], config["side"], args.steps, args.device
             )

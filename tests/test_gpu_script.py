@@ -1,0 +1,38 @@
+"""benchmarks/gpu.sh --smoke: the GPU run's code paths, on the CPU at toy sizes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_the_gpu_run_passes_its_smoke_mode_on_the_cpu(tmp_path):
+    out = tmp_path / "gpu.md"
+    done = subprocess.run(
+        ["bash", str(ROOT / "benchmarks" / "gpu.sh"), "--smoke", str(out)],
+        env={**os.environ, "PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    report = out.read_text()
+    assert done.returncode == 0, done.stderr + report[-3000:]
+    assert report.startswith("# GPU measurements") and "cpu (no CUDA device)" in report
+    for title in [
+        "Reference ratio",
+        "Fraction of peak",
+        "TF32 and bfloat16",
+        "Closed-form derivatives",
+        "Stacked sweeps",
+        "Image-fitting table",
+    ]:
+        assert f"## {title}" in report
+    assert report.count(", exit 0)") == 6
+    assert "| SIREN omega_0* |" in report and "| 32 candidates" in report
