@@ -588,6 +588,19 @@ class BaseINR(RegressorMixin, BaseEstimator):
         else:
             self._record_model(model, device)
             module, history = None, None
+        seed = self._resolve_training(plan)
+        if module is None:
+            module = model.network.build(seed)
+        with self._runtime():
+            self.net_ = self._train(plan, module, seed, history, autocast_dtype)
+        # Outside the training settings: it predicts, and predict sets its own.
+        self._calibrate(X, plan)
+        return self
+
+    def _resolve_training(self, plan: TrainingPlan) -> int:
+        """Set the plan's attributes and the resolved ``batch_size_``, ``lr_`` and
+        ``lr_schedule_``; return the seed of the initialisation and the batch order (the
+        stacked path of :mod:`sirenkit.stacked` resolves a fit the same way)."""
         for name, value in plan.attributes.items():
             setattr(self, name, value)
         self.batch_size_ = self._batch_size(plan)
@@ -599,14 +612,7 @@ class BaseINR(RegressorMixin, BaseEstimator):
         self.lr_schedule_ = self.lr_schedule
         if self.lr_schedule == "auto":
             self.lr_schedule_ = "plateau" if self.batch_size_ is None else "cosine"
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        if module is None:
-            module = model.network.build(seed)
-        with self._runtime():
-            self.net_ = self._train(plan, module, seed, history, autocast_dtype)
-        # Outside the training settings: it predicts, and predict sets its own.
-        self._calibrate(X, plan)
-        return self
+        return check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
 
     def _record_model(self, model: Model, device: str) -> None:
         self.network_, self.signal_map_ = model.network, model.signal

@@ -22,7 +22,6 @@ import joblib
 import numpy as np
 import torch
 from sklearn.base import clone
-from sklearn.utils import check_random_state
 from skorch.history import History
 
 from ._base import BaseINR, _resolve_device
@@ -131,14 +130,7 @@ def _prepare(estimator: BaseINR, X, y) -> _Job:
     model = est._model(X, y)
     plan = est._ordered(est._plan(X, y, model))
     est._record_model(model, device)
-    for name, value in plan.attributes.items():
-        setattr(est, name, value)
-    est.batch_size_ = est._batch_size(plan)
-    est.lr_ = est._default_lr(est.network_, est.batch_size_) if est.lr == "auto" else float(est.lr)
-    est.lr_schedule_ = est.lr_schedule
-    if est.lr_schedule == "auto":
-        est.lr_schedule_ = "plateau" if est.batch_size_ is None else "cosine"
-    seed = check_random_state(est.random_state).randint(np.iinfo(np.int32).max)
+    seed = est._resolve_training(plan)
     stage = plan.stages[0]
     if len(plan.stages) != 1 or plan.target_operator is not None or plan.whole_grid:
         raise ValueError(f"{type(est).__name__} with these parameters cannot be stacked")
