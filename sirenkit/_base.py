@@ -24,12 +24,10 @@ parameter (see :meth:`BaseINR.__init_subclass__`).
 from __future__ import annotations
 
 import contextlib
-import copy
 import inspect
 import os
 import re
-import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -38,21 +36,14 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import Callback, Checkpoint, LRScheduler
+from skorch.callbacks import Callback
 from torch import nn
 
 from ._caller import warn_at_caller
+from ._engine import TrainingSettings
 from ._plan import Model, Stage, TrainingPlan
-from ._runtime import cpu_heap_reuse, tf32_matmuls
-from ._training import (
-    CoordinateBatches,
-    Derivative,
-    EpochProgressBar,
-    INRNet,
-    LearningCheck,
-    LearningWarning,
-    SignalScoring,
-)
+from ._runtime import cpu_heap_reuse, deterministic_cudnn, float32_precision
+from ._training import PRECISION_DTYPES, Derivative, LearningWarning, train
 from ._units import warn_units
 from .coords import _grid_order
 from .losses import MSEWithSpectrumLoss
@@ -70,17 +61,32 @@ __all__ = [
 LOSSES = {"mse": nn.MSELoss, "mse+fft": MSEWithSpectrumLoss}
 #: hidden_layers="auto": the report's audio recipe, depth grows with the signal's size.
 AUTO_DEPTH_BASE, AUTO_DEPTH_MAX, AUTO_DEPTH_VALUES = 3, 6, 2**17
-PRECISIONS = {"float32": None, "tf32": None, "bfloat16": torch.bfloat16}
+PRECISIONS = tuple(PRECISION_DTYPES)
 #: lr="auto": 1e-3 for first-layer frequencies up to 1000 (images), then a phase step
 #: ``omega_0 * lr`` of one radian, down to the audio report's 1e-4; times
 #: sqrt(batch / AUTO_LR_BATCH) for mini-batches smaller than that (see auto_lr).
 AUTO_LR_MAX, AUTO_LR_MIN, AUTO_LR_PHASE_STEP = 1e-3, 1e-4, 1.0
 AUTO_LR_BATCH = 16384
-#: batch_size="auto": mini-batches of this many coordinates for fits of the signal itself.
-AUTO_BATCH_SIZE = 8192
-#: A fit whose training MSE is still above this share of the signal's variance after
-#: LEARNING_CHECK_EPOCH epochs has learned nothing: it warns (LearningWarning).
-LEARNING_CHECK_EPOCH, LEARNING_CHECK_RATIO = 50, 0.9
+#: The defaults that depend on the device a fit runs on, by device type: the mini-batch
+#: size of batch_size="auto" for fits of the signal itself, and precision="auto".
+#: CPU: measured on 2 cores (docs/benchmarks.md). CUDA: the CPU's choices until
+#: benchmarks/device_defaults.py has been run on a GPU (none was lent when the lean step
+#: landed): it measures the seconds to 30 and 40 dB of each candidate on held-out photographs.
+DEVICE_DEFAULTS = {
+    "cpu": {"batch_size": 8192, "precision": "float32"},
+    "cuda": {"batch_size": 8192, "precision": "float32"},
+}
+
+
+@dataclass
+class FitSetup:
+    """A fit set up, before it trains (see :meth:`BaseINR._setup_fit`)."""
+
+    X: np.ndarray
+    plan: TrainingPlan
+    module: nn.Module
+    history: object  # a warm start's skorch History, continued; else None
+    settings: TrainingSettings
 
 
 class CoordinateRangeWarning(UserWarning):
@@ -120,8 +126,9 @@ PARAMS_DOC = """
     batch_size : int, "auto" or None, default="auto"
         None trains on all coordinates at once (full batch); an int trains on shuffled
         mini-batches of that many coordinates (with ``loss="mse+fft"``: contiguous windows
-        of that many samples, in shuffled order). ``"auto"``: mini-batches of 8192
-        coordinates when there are more than that, for fits of the signal itself in two or
+        of that many samples, in shuffled order). ``"auto"``: mini-batches of the device's
+        size (8192 coordinates on the CPU, and on CUDA until measured there; see
+        ``DEVICE_DEFAULTS``) when there are more than that, for fits of the signal itself in two or
         more dimensions (images, volumes); full batch for 1-D signals (audio fitted worse
         on mini-batches) and for plans that work on the whole grid or on derivatives (a
         forward model, grid losses, numerical operators, which need None). Read the value
@@ -187,12 +194,16 @@ PARAMS_DOC = """
         docs/benchmarks.md). If compiling fails in the first epoch (no C++ compiler, an
         unsupported Python, a second-derivative loss), the fit warns and trains without
         it from the same initialisation.
-    precision : {"float32", "tf32", "bfloat16"}, default="float32"
-        Arithmetic of the training and inference passes. ``"tf32"``: float32 matmuls may
-        use TF32 tensor cores on CUDA (``torch.set_float32_matmul_precision("high")``
-        while fitting and predicting; no effect on the CPU). ``"bfloat16"``: the forward
-        pass under ``torch.autocast`` (bfloat16 matmuls, float32 loss and output); it
-        costs accuracy (a 64x64 image fitted to 43 dB against 120 dB in float32, see
+    precision : {"auto", "float32", "tf32", "bfloat16"}, default="auto"
+        Arithmetic of the training and inference passes. ``"auto"``: the device's
+        default (``"float32"`` on the CPU and, until measured on a GPU, on CUDA; read the
+        value used from ``precision_``). ``"float32"``: full float32, on CUDA for matmuls
+        and cuDNN convolutions alike (torch's default lets convolutions use TF32).
+        ``"tf32"``: float32 matmuls and convolutions may use TF32 tensor cores on CUDA
+        (``torch.set_float32_matmul_precision("high")`` and ``cudnn.allow_tf32`` while
+        fitting and predicting; no effect on the CPU). ``"bfloat16"``: the forward pass
+        under ``torch.autocast`` (bfloat16 matmuls, float32 loss and output); it costs
+        accuracy (a 64x64 image fitted to 43 dB against 120 dB in float32, see
         docs/benchmarks.md) and is refused for derivative or forward-model targets, which
         need float32. float16 is not offered: its range underflows the small gradients
         of second-derivative losses without loss scaling.
@@ -204,10 +215,13 @@ PARAMS_DOC = """
         is tight). The heap is trimmed back when ``fit`` returns. ``predict`` does not
         use it: there it would make memory grow with the grid.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initialisation and the mini-batch order; an int makes a CPU fit
-        reproducible.
+        Seeds the initialisation and the mini-batch order; an int makes a fit
+        reproducible on the CPU, and on the same GPU with the same torch and driver (on
+        CUDA the fit then also asks cuDNN for deterministic algorithms; another GPU model
+        or library version may pick other kernels, which round differently).
     verbose : int or bool, default=0
-        ``>= 1`` (or True) shows a progress bar with one step per epoch.
+        ``>= 1`` (or True) shows a progress bar with one step per epoch, and says on
+        stderr when a CUDA fit cannot capture its steps in a CUDA graph.
 """
 
 ATTRIBUTES_DOC = """
@@ -220,13 +234,17 @@ ATTRIBUTES_DOC = """
         How the network's output maps back to the signal (scale, centre, and any offset).
     history_ : skorch.History
         Per-epoch ``train_loss``, ``train_mse`` and ``train_psnr`` (in signal units, on the
-        predictions each epoch trained on) and ``event_lr``.
+        predictions each epoch trained on), ``event_lr`` (the epoch's learning rate) and
+        ``train_batch_count``; one row of ``batches`` per epoch (the epoch's steps run on
+        the device without returning to Python in between).
     lr_ : float
         The learning rate used (resolves ``lr="auto"``).
     batch_size_ : int or None
         The mini-batch size used, None for full batch (resolves ``batch_size="auto"``).
     lr_schedule_ : str or None
         The learning-rate schedule used (resolves ``lr_schedule="auto"``).
+    precision_ : str
+        The arithmetic used (resolves ``precision="auto"``).
     n_features_in_ : int
         Coordinate dimension.
     n_outputs_ : int
@@ -291,20 +309,7 @@ def auto_lr(omega_0: float | None, batch_size: int | None = None) -> float:
     return max(AUTO_LR_MIN, float(lr))
 
 
-def _compile_supported() -> bool:
-    """Whether torch.compile can run here; warns and returns False when it cannot."""
-    if torch._dynamo.is_dynamo_supported():
-        return True
-    warnings.warn(
-        "compile=True: torch.compile is not supported on this platform or "
-        "Python version; training without it",
-        RuntimeWarning,
-        stacklevel=5,
-    )
-    return False
-
-
-def _resolve_device(device: str) -> str:
+def resolve_device(device: str) -> str:
     """``device`` as a torch device string that works here ("auto": CUDA if available)."""
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
@@ -391,7 +396,7 @@ class BaseINR(RegressorMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "device": [str],
         "compile": ["boolean"],
-        "precision": [StrOptions(set(PRECISIONS))],
+        "precision": [StrOptions({"auto", *PRECISIONS})],
         "reuse_cpu_memory": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -474,7 +479,7 @@ class BaseINR(RegressorMixin, BaseEstimator):
         warm_start: bool = False,
         device: str = "auto",
         compile: bool = False,
-        precision: str = "float32",
+        precision: str = "auto",
         reuse_cpu_memory: bool = True,
         random_state=None,
         verbose: int = 0,
@@ -561,8 +566,18 @@ class BaseINR(RegressorMixin, BaseEstimator):
         -------
         self
         """
+        setup = self._setup_fit(X, y)
+        with self._runtime():
+            self.net_ = train(self, setup.settings, setup.plan, setup.module, setup.history)
+        # Outside the training settings: it predicts, and predict sets its own.
+        self._calibrate(setup.X, setup.plan)
+        return self
+
+    def _setup_fit(self, X, y) -> FitSetup:
+        """Steps 1-4 of a fit (see the module), everything before training: the stacked
+        path of :mod:`sirenkit.stacked` sets its fits up through it too."""
         _check_callbacks(self.callbacks)
-        device = _resolve_device(self.device)
+        device = resolve_device(self.device)
         warm = bool(self.warm_start) and hasattr(self, "net_")
         given_dtype = getattr(y, "dtype", None)
         X, y = self._validate_Xy(X, y, reset=not warm)
@@ -574,33 +589,28 @@ class BaseINR(RegressorMixin, BaseEstimator):
         else:
             model = self._model(X, y)
         plan = self._ordered(self._plan(X, y, model))
-        autocast_dtype = PRECISIONS[self.precision]
-        if autocast_dtype is not None and plan.target_operator is not None:
-            raise ValueError(
-                f"precision={self.precision!r} is for fits of the signal itself: this "
-                f"estimator trains on {type(plan.target_operator).__name__} targets "
-                "(derivatives or a forward model), which need float32; use 'float32' or "
-                "'tf32'"
-            )
         if warm:
             module, history = self._fitted_module(), self.net_.history
             self.device_ = device  # skorch moves the network there
         else:
             self._record_model(model, device)
             module, history = None, None
-        seed = self._resolve_training(plan)
+        settings = self._resolve_training(plan)
+        if PRECISION_DTYPES[settings.precision] is not None and plan.target_operator is not None:
+            raise ValueError(
+                f"precision={settings.precision!r} is for fits of the signal itself: this "
+                f"estimator trains on {type(plan.target_operator).__name__} targets "
+                "(derivatives or a forward model), which need float32; use 'float32' or "
+                "'tf32'"
+            )
         if module is None:
-            module = model.network.build(seed)
-        with self._runtime():
-            self.net_ = self._train(plan, module, seed, history, autocast_dtype)
-        # Outside the training settings: it predicts, and predict sets its own.
-        self._calibrate(X, plan)
-        return self
+            module = model.network.build(settings.seed)
+        return FitSetup(X, plan, module, history, settings)
 
-    def _resolve_training(self, plan: TrainingPlan) -> int:
-        """Set the plan's attributes and the resolved ``batch_size_``, ``lr_`` and
-        ``lr_schedule_``; return the seed of the initialisation and the batch order (the
-        stacked path of :mod:`sirenkit.stacked` resolves a fit the same way)."""
+    def _resolve_training(self, plan: TrainingPlan) -> TrainingSettings:
+        """Set the plan's attributes and the resolved ``batch_size_``, ``lr_``,
+        ``lr_schedule_`` and ``precision_`` (on the device ``device_``); return the
+        settings the fit trains by, with the seed of its initialisation and batch order."""
         for name, value in plan.attributes.items():
             setattr(self, name, value)
         self.batch_size_ = self._batch_size(plan)
@@ -612,7 +622,28 @@ class BaseINR(RegressorMixin, BaseEstimator):
         self.lr_schedule_ = self.lr_schedule
         if self.lr_schedule == "auto":
             self.lr_schedule_ = "plateau" if self.batch_size_ is None else "cosine"
-        return check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        self.precision_ = self.precision
+        if self.precision == "auto":
+            self.precision_ = self._device_default("precision")
+        patience = self.lr_patience
+        return TrainingSettings(
+            lr=self.lr_,
+            batch_size=self.batch_size_,
+            schedule=self.lr_schedule_,
+            lr_factor=self.lr_factor,
+            lr_patience=10 * (self.hidden_layers_ + 1) if patience == "auto" else patience,
+            max_epochs=self.max_epochs,
+            weight_decay=self.weight_decay,
+            seed=check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
+            device=self.device_,
+            precision=self.precision_,
+        )
+
+    def _device_default(self, name: str):
+        """The default ``name`` of :data:`DEVICE_DEFAULTS` for the fit's device
+        (``device_``); devices without an entry take the CPU's."""
+        kind = torch.device(self.device_).type
+        return DEVICE_DEFAULTS.get(kind, DEVICE_DEFAULTS["cpu"])[name]
 
     def _record_model(self, model: Model, device: str) -> None:
         self.network_, self.signal_map_ = model.network, model.signal
@@ -638,7 +669,8 @@ class BaseINR(RegressorMixin, BaseEstimator):
         if self._needs_whole_grid(plan) or plan.stages[0].X.shape[1] == 1:
             return None
         largest = max(len(stage.X) for stage in plan.stages)
-        return AUTO_BATCH_SIZE if largest > AUTO_BATCH_SIZE else None
+        batch = self._device_default("batch_size")
+        return batch if largest > batch else None
 
     @staticmethod
     def _default_lr(network: NetworkSpec, batch_size: int | None) -> float:
@@ -687,151 +719,6 @@ class BaseINR(RegressorMixin, BaseEstimator):
             stages.append(replace(stage, X=stage.X[order], y=stage.y[order]))
         return plan.replace(stages=stages)
 
-    def _train(
-        self, plan: TrainingPlan, module: nn.Module, seed: int, history, autocast_dtype
-    ) -> INRNet:
-        """Train ``module`` through the plan, compiled if asked and if it works."""
-        compile_ = self.compile and _compile_supported()
-        start = 0 if history is None else len(history)
-        saved = copy.deepcopy(module.state_dict()) if compile_ else None
-        net = self._build_net(plan, module, seed, compile_, history, autocast_dtype)
-        try:
-            self._run_stages(net, plan)
-        except Exception as error:
-            # Compilation happens in the first step; a later error is not the compiler's.
-            if not compile_ or len(net.history) > start + 1:
-                raise
-            warnings.warn(
-                f"torch.compile failed in the first epoch ({type(error).__name__}:"
-                f" {str(error).strip().splitlines()[0]}); training without it",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-            module.load_state_dict(saved)
-            if history is not None:
-                del history[start:]
-            net = self._build_net(plan, module, seed, False, history, autocast_dtype)
-            self._run_stages(net, plan)
-        # Inference needs no training mode; predict never toggles it (threads share the net).
-        net.module_.train(False)
-        return net
-
-    def _run_stages(self, net: INRNet, plan: TrainingPlan) -> None:
-        for stage in plan.stages:
-            if stage.criterion is not None:
-                net.criterion_ = stage.criterion
-            epochs = self.max_epochs if stage.epochs is None else stage.epochs
-            done = len(net.history)
-            net.partial_fit(*self._to_tensors(net, stage.X, stage.y), epochs=epochs)
-            if len(net.history) - done < epochs:
-                break  # interrupted (Ctrl-C) or stopped early: not the next stages
-
-    def _build_net(
-        self,
-        plan: TrainingPlan,
-        module: nn.Module,
-        seed: int,
-        compile: bool,
-        history,
-        autocast_dtype,
-    ) -> INRNet:
-        net = INRNet(
-            module=module,
-            target_operator=plan.target_operator,
-            autocast_dtype=autocast_dtype,
-            signal_map=self.signal_map_,
-            compile=compile,
-            criterion=plan.criterion,
-            optimizer=torch.optim.Adam,
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr_,
-            max_epochs=self.max_epochs,
-            batch_size=-1 if self.batch_size_ is None else self.batch_size_,
-            iterator_train=CoordinateBatches,
-            iterator_train__shuffle=True,
-            iterator_train__windows=plan.time_ordered,
-            iterator_train__seed=seed,
-            iterator_valid=CoordinateBatches,
-            iterator_valid__batch_size=self.predict_batch_size,
-            train_split=None,
-            callbacks=self._callbacks(plan),
-            # Per-epoch timing and printing cost more than a small full-batch step.
-            callbacks__epoch_timer=None,
-            callbacks__print_log=None,
-            callbacks__valid_loss=None,
-            device=self.device_,
-            verbose=0,
-        )
-        net.initialize()
-        if history is not None:
-            net.history = history
-        return net
-
-    def _callbacks(self, plan: TrainingPlan) -> list:
-        callbacks = []
-        if plan.scores_signal:
-            callbacks.append(
-                ("signal_scoring", SignalScoring(self.signal_map_.scale, self.data_range))
-            )
-        if plan.scores_signal and plan.target_operator is None and self.signal_map_.base is None:
-            # Targets that are the signal itself (not a residual): their variance is the
-            # error of predicting their mean.
-            variance = np.mean(np.var(plan.stages[-1].y, axis=0)) * self.signal_map_.scale**2
-            callbacks.append(
-                (
-                    "learning_check",
-                    LearningCheck(
-                        variance,
-                        LEARNING_CHECK_EPOCH,
-                        LEARNING_CHECK_RATIO,
-                        advice=self._learning_advice(),
-                    ),
-                )
-            )
-        if self.lr_schedule_ == "cosine":
-            callbacks.append(
-                (
-                    "lr_scheduler",
-                    LRScheduler(
-                        policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=self.max_epochs
-                    ),
-                )
-            )
-        if self.lr_schedule_ == "plateau":
-            patience = (
-                10 * (self.hidden_layers_ + 1) if self.lr_patience == "auto" else self.lr_patience
-            )
-            callbacks.append(
-                (
-                    "lr_scheduler",
-                    LRScheduler(
-                        policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
-                        monitor="train_loss",
-                        factor=self.lr_factor,
-                        patience=patience,
-                    ),
-                )
-            )
-        if self.checkpoint_dir is not None:
-            # Parameters only: saving the optimizer and the growing history at almost
-            # every improving epoch of a full-batch fit makes it several times slower.
-            callbacks.append(
-                (
-                    "checkpoint",
-                    Checkpoint(
-                        monitor="train_loss_best",
-                        dirname=str(self.checkpoint_dir),
-                        f_optimizer=None,
-                        f_criterion=None,
-                        f_history=None,
-                    ),
-                )
-            )
-        callbacks += list(self.callbacks or [])
-        if self.verbose:
-            callbacks.append(("progress_bar", EpochProgressBar()))
-        return callbacks
-
     def _learning_advice(self) -> str:
         """What to change when a fit learns nothing (see :class:`LearningCheck`)."""
         omega = getattr(self, "omega_0_", None)
@@ -859,21 +746,18 @@ class BaseINR(RegressorMixin, BaseEstimator):
         Heap reuse only while training: ``predict`` keeps each chunk's small output alive
         between chunks, which splits the freed blocks, so a heap that never unmaps grows
         with the grid (measured: 0.5, 1.8, 4.4 GiB of working memory at 256^2, 1024^2,
-        2048^2), where mmap keeps it flat.
+        2048^2), where mmap keeps it flat. On CUDA: float32 or TF32 arithmetic as
+        ``precision_`` says, and deterministic cuDNN for a seeded fit.
         """
         device = torch.device(self.device_).type
         stack = contextlib.ExitStack()
         reuse_heap = self.reuse_cpu_memory and device == "cpu" and training
         stack.enter_context(cpu_heap_reuse(reuse_heap))
-        stack.enter_context(tf32_matmuls(self.precision == "tf32" and device == "cuda"))
+        if device == "cuda":
+            stack.enter_context(float32_precision(tf32=self.precision_ == "tf32"))
+            seeded = training and self.random_state is not None
+            stack.enter_context(deterministic_cudnn(seeded))
         return stack
-
-    @staticmethod
-    def _to_tensors(net: INRNet, X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, ...]:
-        # Writable, contiguous float32 (read-only memmaps cannot back a torch tensor).
-        return tuple(
-            torch.from_numpy(np.require(a, np.float32, ["C", "W"])).to(net.device) for a in (X, y)
-        )
 
     # -- validation ---------------------------------------------------------------------
     def _check_coords(self, X: np.ndarray) -> None:

@@ -8,10 +8,13 @@
   blocks in the heap for the next step (about 2x faster steps at 256x256 on 2 cores, see
   docs/benchmarks.md), at the price of a 1.7-2.0x higher peak (freed blocks between live
   ones are not merged). The heap is trimmed back on exit.
-* **TF32 matmuls on CUDA** (``precision="tf32"``), through torch's float32 matmul precision.
+* **float32 arithmetic on CUDA**: full float32 for ``precision="float32"`` (matmuls *and*
+  cuDNN convolutions, which torch lets use TF32 by default), TF32 tensor cores for both
+  with ``precision="tf32"``.
+* **Deterministic cuDNN** for seeded CUDA fits.
 
-Both are process-wide: nested or concurrent fits (threads) share one reference count,
-and the settings are restored when the last one ends.
+All are process-wide: nested or concurrent fits (threads) share one reference count per
+setting, and each setting is restored when the last user ends.
 """
 
 from __future__ import annotations
@@ -31,8 +34,6 @@ _DEFAULT_TRIM_THRESHOLD, _DEFAULT_MMAP_MAX = 128 * 1024, 65536
 
 _lock = threading.Lock()
 _heap_users = 0
-_tf32_users = 0
-_tf32_saved: str | None = None
 
 
 def _glibc():
@@ -78,26 +79,72 @@ def cpu_heap_reuse(enabled: bool = True) -> Iterator[None]:
                 _LIBC.malloc_trim(0)  # give the fit's peak back to the system
 
 
-@contextlib.contextmanager
-def tf32_matmuls(enabled: bool = True) -> Iterator[None]:
-    """Let float32 matmuls use TF32 tensor cores (CUDA) while the block runs.
+class _SharedSetting:
+    """A process-wide setting held while any user holds it: applied by the first, restored
+    by the last (a reference count under one lock).
 
-    Through ``torch.set_float32_matmul_precision("high")``, the API that does not clash
-    with either of torch's lower-level TF32 flags a user may have set.
+    Concurrent users (threads) that ask for different values share the first one's.
     """
-    global _tf32_users, _tf32_saved
+
+    def __init__(self, read, write) -> None:
+        self.read, self.write = read, write
+        self.users, self.saved = 0, None
+
+    @contextlib.contextmanager
+    def __call__(self, value) -> Iterator[None]:
+        with _lock:
+            self.users += 1
+            if self.users == 1:
+                self.saved = self.read()
+                self.write(value)
+        try:
+            yield
+        finally:
+            with _lock:
+                self.users -= 1
+                if self.users == 0:
+                    self.write(self.saved)
+
+
+def _read_float32_mode() -> tuple[str, bool]:
+    return torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32
+
+
+def _write_float32_mode(mode: tuple[str, bool]) -> None:
+    torch.set_float32_matmul_precision(mode[0])
+    torch.backends.cudnn.allow_tf32 = mode[1]
+
+
+_float32_mode = _SharedSetting(_read_float32_mode, _write_float32_mode)
+_cudnn_determinism = _SharedSetting(
+    lambda: (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark),
+    lambda mode: (
+        setattr(torch.backends.cudnn, "deterministic", mode[0]),
+        setattr(torch.backends.cudnn, "benchmark", mode[1]),
+    ),
+)
+
+
+@contextlib.contextmanager
+def float32_precision(tf32: bool) -> Iterator[None]:
+    """float32 arithmetic on CUDA while the block runs: full float32 (``tf32=False``) or
+    TF32 tensor cores, for matmuls and cuDNN convolutions (kornia's filters) alike.
+
+    Through ``torch.set_float32_matmul_precision`` ("highest" or "high"), the API that
+    does not clash with torch's lower-level matmul flags a user may have set, and
+    ``torch.backends.cudnn.allow_tf32``, which is True by default: without this, a
+    "float32" fit's finite differences ran in TF32.
+    """
+    with _float32_mode(("high", True) if tf32 else ("highest", False)):
+        yield
+
+
+@contextlib.contextmanager
+def deterministic_cudnn(enabled: bool = True) -> Iterator[None]:
+    """cuDNN picks deterministic algorithms (and does not benchmark) while the block runs:
+    a seeded fit whose loss convolves (kornia's filters) repeats on the same GPU."""
     if not enabled:
         yield
         return
-    with _lock:
-        _tf32_users += 1
-        if _tf32_users == 1:
-            _tf32_saved = torch.get_float32_matmul_precision()
-            torch.set_float32_matmul_precision("high")
-    try:
+    with _cudnn_determinism((True, False)):
         yield
-    finally:
-        with _lock:
-            _tf32_users -= 1
-            if _tf32_users == 0:
-                torch.set_float32_matmul_precision(_tf32_saved)

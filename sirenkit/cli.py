@@ -17,7 +17,7 @@ import joblib
 import numpy as np
 
 from . import __version__
-from ._base import _resolve_device
+from ._base import resolve_device
 from .coords import (
     audio_to_samples,
     grid_coords,
@@ -593,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     traceback, as it does for every error)."""
     args = build_parser().parse_args(argv)
     try:
-        _resolve_device(args.device)  # before reading or training anything
+        resolve_device(args.device)  # before reading or training anything
         return args.run(args)
     except KeyboardInterrupt:
         print(f"sirenkit {args.command}: interrupted; nothing was written", file=sys.stderr)

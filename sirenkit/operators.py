@@ -436,9 +436,10 @@ def grid_gradient(grid: torch.Tensor) -> torch.Tensor:
         # The smoothing across the singleton height axis sees three copies of the one row
         # (replicate padding): weights 1/4 + 2/4 + 1/4 leave it unchanged.
         return sobel[:, 0, 0, :].permute(1, 0)[..., None] / _pitch(shape)[0]
-    by_axis = torch.stack([sobel[:, 1], sobel[:, 0]], dim=-1)  # (C, H, W, 2): axis 0, 1
-    pitch = torch.tensor(_pitch(shape), dtype=by_axis.dtype, device=by_axis.device)
-    return by_axis.permute(1, 2, 0, 3) / pitch
+    # (C, H, W, 2): axis 0, 1. Divided by Python numbers: no tensor made on the host.
+    pitch = _pitch(shape)
+    by_axis = torch.stack([sobel[:, 1] / pitch[0], sobel[:, 0] / pitch[1]], dim=-1)
+    return by_axis.permute(1, 2, 0, 3)
 
 
 def grid_laplacian(grid: torch.Tensor) -> torch.Tensor:

@@ -37,6 +37,10 @@ class ExactTarget(Derivative):
 class GridTarget:
     """The same quantities by finite differences (kornia) on a full grid in row-major order."""
 
+    #: kornia builds its filter kernels from Python lists on every call: copies from the
+    #: host, which a CUDA graph cannot capture (training steps stay eager).
+    capturable = False
+
     def __init__(self, target: str, shape: tuple[int, ...]) -> None:
         self.target = target
         self.shape = tuple(shape)

@@ -81,10 +81,11 @@ def check_oriented_points(points, normals) -> tuple[np.ndarray, np.ndarray]:
 class SurfaceAndSpace:
     """Training operator: the batch of surface points plus fresh uniform points in the cube.
 
-    Each call draws ``n_space`` points uniformly in ``[-1, 1]^d`` (from its own seeded
-    generator, so a fit is reproducible), appends them to the surface points, and returns
-    the value and exact gradient of the network at all of them: what :class:`SDFLoss`
-    compares with the normals.
+    Each call draws ``n_space`` points uniformly in ``[-1, 1]^d`` on the training device
+    (from its own generator there, seeded, so a fit is reproducible; a CUDA graph replays
+    the draws with new numbers, see :meth:`generators`), appends them to the surface
+    points, and returns the value and exact gradient of the network at all of them: what
+    :class:`SDFLoss` compares with the normals.
 
     Parameters
     ----------
@@ -95,13 +96,29 @@ class SurfaceAndSpace:
 
     def __init__(self, n_space: int | None, seed: int) -> None:
         self.n_space = n_space
-        self.generator = torch.Generator().manual_seed(int(seed))
+        self.seed = int(seed)
         self.derivative = Derivative("gradient", training=True)
+        self._generators: dict[torch.device, torch.Generator] = {}
+
+    def _generator(self, device: torch.device) -> torch.Generator:
+        if device not in self._generators:
+            self._generators[device] = torch.Generator(device).manual_seed(self.seed)
+        return self._generators[device]
+
+    def generators(self) -> tuple[torch.Generator, ...]:
+        """The CUDA generators the draws came from (for a CUDA graph to register)."""
+        return tuple(g for device, g in self._generators.items() if device.type == "cuda")
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_generators": {}}  # restarted from the seed, not pickled
 
     def __call__(self, module: torch.nn.Module, surface: torch.Tensor) -> tuple:
         n_space = len(surface) if self.n_space is None else self.n_space
-        space = torch.rand(n_space, surface.shape[1], generator=self.generator)
-        coords = torch.cat([surface, (2 * space - 1).to(surface)])
+        generator = self._generator(surface.device)
+        space = torch.rand(
+            n_space, surface.shape[1], generator=generator, device=surface.device
+        ).to(surface.dtype)
+        coords = torch.cat([surface, 2 * space - 1])
         output, gradient = self.derivative(module, coords)
         return output, (output, gradient)
 

@@ -14,7 +14,6 @@ own Adam state and learning-rate schedule, so each one follows the updates it wo
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass, field
 from numbers import Real
 
@@ -22,47 +21,61 @@ import joblib
 import numpy as np
 import torch
 from sklearn.base import clone
-from skorch.history import History
 
-from ._base import BaseINR, _resolve_device
+from ._base import BaseINR, FitSetup
+from ._engine import BatchOrder, EpochRunner, TrainingSettings, adam_step, signal_scores
+from ._training import (
+    LEARNING_CHECK_EPOCH,
+    LEARNING_CHECK_RATIO,
+    TrainingHistory,
+    build_net,
+    learning_warning,
+)
 
 __all__ = ["fit_many", "stackable", "fit_stacked"]
 
-#: Adam's constants: torch.optim.Adam's defaults, which the estimators use.
-BETAS, EPS = (0.9, 0.999), 1e-8
-#: ReduceLROnPlateau's defaults (mode "min", relative threshold), as the estimators use it.
-PLATEAU_THRESHOLD, PLATEAU_EPS = 1e-4, 1e-8
 #: Default memory for one stack's activations (forward and backward), in bytes.
 DEFAULT_STACK_BYTES = 2 * 2**30
+#: The arithmetic a stack can train in (no autocast).
+STACKABLE_PRECISIONS = ("float32", "tf32")
 
 
 @dataclass
 class _Job:
-    """One fit, resolved as ``estimator.fit`` would resolve it, not yet trained."""
+    """One fit, set up as ``estimator.fit`` sets it up, not yet trained."""
 
     estimator: BaseINR
-    X: np.ndarray
-    y: np.ndarray  # the network's targets (scaled signal), (n, C)
-    plan: object
-    seed: int
-    device: str
-    module: torch.nn.Module = field(repr=False)
+    setup: FitSetup
+    y: np.ndarray = field(repr=False)  # the network's targets (scaled signal), (n, C)
+
+    @property
+    def X(self) -> np.ndarray:
+        return self.setup.plan.stages[0].X
+
+    @property
+    def settings(self) -> TrainingSettings:
+        return self.setup.settings
+
+    @property
+    def module(self) -> torch.nn.Module:
+        return self.setup.module
 
     def key(self) -> tuple:
         """What stacked networks must share: the shape, frequencies, settings, inputs."""
-        est = self.estimator
+        settings = self.settings
         return (
             self.estimator.network_.shape,
             _structure(self.module),
-            self.device,
-            est.batch_size_,
-            est.max_epochs,
-            est.lr_schedule_,
-            est.lr_factor,
-            est.lr_patience,
-            est.weight_decay,
+            settings.device,
+            settings.precision,
+            settings.batch_size,
+            settings.max_epochs,
+            settings.schedule,
+            settings.lr_factor,
+            settings.lr_patience,
+            settings.weight_decay,
             # Mini-batches are drawn in the order of the seed: shared only with one seed.
-            self.seed if est.batch_size_ is not None else None,
+            settings.seed if settings.batch_size is not None else None,
             joblib.hash(self.X),
         )
 
@@ -105,7 +118,7 @@ def _per_network(modules: list[torch.nn.Module]) -> dict[tuple[str, str], list[f
 def stackable(estimator) -> bool:
     """Whether ``estimator.fit`` is a plain fit of its signal, which the stack reproduces:
     a :class:`~sirenkit.INRRegressor` (or SirenRegressor, ReluMLPRegressor) with the MSE
-    loss, float32, no compilation, callbacks, checkpoints or warm start."""
+    loss, float32 or TF32 arithmetic, no compilation, callbacks, checkpoints or warm start."""
     from .regressors import ActivationNetworkMixin
 
     return (
@@ -113,7 +126,7 @@ def stackable(estimator) -> bool:
         and type(estimator).fit is BaseINR.fit
         and type(estimator)._plan is BaseINR._plan
         and estimator.loss == "mse"
-        and estimator.precision == "float32"
+        and estimator.precision in ("auto", *STACKABLE_PRECISIONS)
         and not estimator.compile
         and not estimator.callbacks
         and estimator.checkpoint_dir is None
@@ -121,74 +134,27 @@ def stackable(estimator) -> bool:
     )
 
 
-def _prepare(estimator: BaseINR, X, y) -> _Job:
-    """What ``estimator.fit(X, y)`` resolves before it trains (see ``BaseINR.fit``)."""
-    est = estimator
-    est._validate_params()
-    device = _resolve_device(est.device)
-    X, y = est._validate_Xy(X, y, reset=True)
-    model = est._model(X, y)
-    plan = est._ordered(est._plan(X, y, model))
-    est._record_model(model, device)
-    seed = est._resolve_training(plan)
-    stage = plan.stages[0]
+def _prepare(estimator: BaseINR, X, y) -> _Job | None:
+    """What ``estimator.fit(X, y)`` sets up before it trains (``BaseINR._setup_fit``);
+    None if the fit, once resolved, cannot stack (e.g. a bfloat16 default)."""
+    estimator._validate_params()
+    setup = estimator._setup_fit(X, y)
+    plan = setup.plan
     if len(plan.stages) != 1 or plan.target_operator is not None or plan.whole_grid:
-        raise ValueError(f"{type(est).__name__} with these parameters cannot be stacked")
-    return _Job(est, stage.X, stage.y, plan, seed, device, model.network.build(seed))
+        raise ValueError(f"{type(estimator).__name__} with these parameters cannot be stacked")
+    if setup.settings.precision not in STACKABLE_PRECISIONS:
+        return None
+    return _Job(estimator, setup, plan.stages[0].y)
 
 
-def _finish(job: _Job, state: dict, history: History) -> BaseINR:
+def _finish(job: _Job, state: dict, history: TrainingHistory) -> BaseINR:
     """The estimator of ``job`` fitted: its network holds ``state``, its history ``history``."""
-    est = job.estimator
-    est.net_ = est._build_net(job.plan, job.module, job.seed, False, history, None)
+    est, setup = job.estimator, job.setup
+    est.net_ = build_net(est, setup.settings, setup.plan, setup.module, history)
     est.net_.module_.load_state_dict(state)
     est.net_.module_.train(False)
-    est._calibrate(job.X, job.plan)
+    est._calibrate(setup.X, setup.plan)
     return est
-
-
-class _Schedules:
-    """Each stacked network's learning rate, as its own LRScheduler callback would set it."""
-
-    def __init__(self, jobs: list[_Job]) -> None:
-        first = jobs[0].estimator
-        self.kind, self.epochs = first.lr_schedule_, first.max_epochs
-        self.base = np.array([job.estimator.lr_ for job in jobs], dtype=np.float64)
-        self.lr = self.base.copy()
-        patience = first.lr_patience
-        self.patience = 10 * (first.hidden_layers_ + 1) if patience == "auto" else patience
-        self.factor = first.lr_factor
-        self.best = np.full(len(jobs), np.inf)
-        self.bad = np.zeros(len(jobs), dtype=int)
-
-    def epoch_end(self, epoch: int, losses: np.ndarray) -> None:
-        """After epoch ``epoch`` (0-based) with training losses ``losses``."""
-        if self.kind == "cosine":  # CosineAnnealingLR(T_max=max_epochs), eta_min 0
-            self.lr = self.base * (1 + math.cos(math.pi * (epoch + 1) / self.epochs)) / 2
-        elif self.kind == "plateau":  # ReduceLROnPlateau(mode="min", factor, patience)
-            better = losses < self.best * (1 - PLATEAU_THRESHOLD)
-            self.best = np.where(better, losses, self.best)
-            self.bad = np.where(better, 0, self.bad + 1)
-            reduce = self.bad > self.patience
-            reduced = self.lr * self.factor
-            self.lr = np.where(reduce & (self.lr - reduced > PLATEAU_EPS), reduced, self.lr)
-            self.bad[reduce] = 0
-
-
-def _adam_step(params, grads, state, lr: torch.Tensor, step: int, weight_decay: float):
-    """torch.optim.Adam's update, with one learning rate per stacked network."""
-    beta1, beta2 = BETAS
-    correction1, correction2 = 1 - beta1**step, 1 - beta2**step
-    for name, param in params.items():
-        grad = grads[name]
-        if weight_decay:
-            grad = grad + weight_decay * param
-        mean, square = state[name]
-        mean.lerp_(grad, 1 - beta1)
-        square.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        denominator = (square.sqrt() / math.sqrt(correction2)).add_(EPS)
-        size = (lr / correction1).view(-1, *[1] * (param.dim() - 1))
-        param.sub_(size * mean / denominator)
 
 
 def _train_stack(jobs: list[_Job]) -> list[BaseINR]:
@@ -199,8 +165,8 @@ def _train_stack(jobs: list[_Job]) -> list[BaseINR]:
 
 
 def _train_stack_here(jobs: list[_Job]) -> list[BaseINR]:
-    first = jobs[0]
-    device = torch.device(first.device)
+    first, settings = jobs[0], jobs[0].settings
+    device = torch.device(settings.device)
     modules = [job.module.to(device) for job in jobs]
     stacked, buffers = torch.func.stack_module_state(modules)
     trains = dict(modules[0].named_parameters())
@@ -216,48 +182,90 @@ def _train_stack_here(jobs: list[_Job]) -> list[BaseINR]:
     else:
         gradient = _vmap_gradient(modules[0], buffers, scalars)
     X = torch.as_tensor(np.ascontiguousarray(first.X, np.float32), device=device)
+    # (n, K, C): the runner's batches index the samples, the first axis.
     Y = torch.as_tensor(
-        np.stack([np.ascontiguousarray(job.y, np.float32) for job in jobs]), device=device
+        np.stack([np.ascontiguousarray(job.y, np.float32) for job in jobs], axis=1), device=device
     )
-    n = len(X)
-    batch = first.estimator.batch_size_ or n
-    generator = torch.Generator().manual_seed(int(first.seed))
-    schedules = _Schedules(jobs)
+    schedule = settings.schedule_for([job.settings.lr for job in jobs])
+    # float64 scalars: torch.optim.Adam's rounding (see adam_step).
+    lr = torch.tensor(schedule.lr, dtype=torch.float64, device=device)
     state = {name: (torch.zeros_like(p), torch.zeros_like(p)) for name, p in params.items()}
-    histories = [History() for _ in jobs]
-    scales = np.array([job.estimator.signal_map_.scale for job in jobs])
-    data_ranges = np.array([job.estimator.data_range for job in jobs], dtype=np.float64)
-    step = 0
-    for epoch in range(first.estimator.max_epochs):
-        order = torch.randperm(n, generator=generator).to(device) if batch < n else None
-        totals = np.zeros(len(jobs))
-        lr = torch.as_tensor(schedules.lr, dtype=torch.float32, device=device)
-        for start in range(0, n, batch):
-            index = slice(start, start + batch) if order is None else order[start : start + batch]
-            targets = Y[:, index]
-            grads, batch_losses = gradient(params, X[index], targets)
-            step += 1
-            with torch.no_grad():
-                _adam_step(params, grads, state, lr, step, first.estimator.weight_decay)
-            # skorch's train_loss: the batch losses weighted by the batch sizes.
-            totals += batch_losses.cpu().numpy().astype(np.float64) * targets.shape[1]
-        losses = totals / n
-        for k, history in enumerate(histories):
-            mse = losses[k] * scales[k] ** 2
-            history.new_epoch()
-            history.record("epoch", epoch + 1)
-            history.record("train_loss", float(losses[k]))
-            history.record("train_mse", float(mse))
-            psnr = math.inf if mse == 0 else 10 * math.log10(data_ranges[k] ** 2 / mse)
-            history.record("train_psnr", psnr)
-        schedules.epoch_end(epoch, losses)
+    step_count = torch.zeros((), dtype=torch.float64, device=device)
+
+    def step(coords: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        targets = targets.transpose(0, 1)  # (K, batch, C)
+        grads, losses = gradient(params, coords, targets)
+        with torch.no_grad():
+            adam_step(params, grads, state, lr, step_count, settings.weight_decay)
+        # Sums of the MSE loss: times the batch (train_loss), times its values (scores).
+        return torch.stack([losses * targets.shape[1], losses * targets[0].numel()])
+
+    order = BatchOrder(len(X), settings.batch_size, device=device, seed=settings.seed)
+    runner = EpochRunner(step, X, Y, order, graphs=True)
+    log = _StackLog(len(jobs), settings.max_epochs)
+    for _ in range(settings.max_epochs):
+        sums = runner.run().cpu().numpy().astype(np.float64)  # the epoch's one wait
+        log.record(sums, order.steps, schedule.lr)
+        lr.copy_(torch.from_numpy(schedule.epoch_end(sums[0] / len(X))))
     fitted = []
     for k, job in enumerate(jobs):
         weights = {
             name: value[k].detach().clone().cpu() for name, value in {**buffers, **params}.items()
         }
-        fitted.append(_finish(job, weights, histories[k]))
+        history = log.history(k, job)
+        fitted.append(_finish(job, weights, history))
     return fitted
+
+
+class _StackLog:
+    """The per-epoch measurements of a stack, turned into each network's skorch History
+    with the keys a single fit records (see :class:`sirenkit._training.INRNet`)."""
+
+    def __init__(self, n_networks: int, epochs: int) -> None:
+        self.sums = np.zeros((epochs, 2, n_networks))
+        self.lrs = np.zeros((epochs, n_networks))
+        self.epochs, self.steps = 0, 0
+
+    def record(self, sums: np.ndarray, steps: int, lr: np.ndarray) -> None:
+        self.sums[self.epochs], self.lrs[self.epochs] = sums, lr
+        self.epochs += 1
+        self.steps = steps
+
+    def history(self, k: int, job: _Job) -> TrainingHistory:
+        """Network ``k``'s history (and its LearningWarning, as a single fit would warn)."""
+        estimator, n_samples = job.estimator, len(job.X)
+        losses = self.sums[: self.epochs, 0, k] / n_samples
+        mse, psnr = signal_scores(
+            self.sums[: self.epochs, 1, k],
+            job.y.size,
+            estimator.signal_map_.scale,
+            estimator.data_range,
+        )
+        best = np.minimum.accumulate(np.concatenate([[np.inf], losses]))[:-1]
+        history = TrainingHistory()
+        for epoch in range(self.epochs):
+            history.new_epoch()
+            history.record("epoch", epoch + 1)
+            history.new_batch()
+            history.record_batch("train_loss", float(losses[epoch]))
+            history.record_batch("train_batch_size", n_samples)
+            history.record("train_batch_count", self.steps)
+            history.record("train_loss", float(losses[epoch]))
+            history.record("train_loss_best", bool(losses[epoch] < best[epoch]))
+            history.record("train_mse", float(mse[epoch]))
+            history.record("train_psnr", float(psnr[epoch]))
+            history.record("event_lr", float(self.lrs[epoch, k]))
+        if self.epochs >= LEARNING_CHECK_EPOCH:
+            # The signal's variance: the error of predicting its mean.
+            variance = float(np.mean(np.var(job.y, axis=0))) * estimator.signal_map_.scale**2
+            learning_warning(
+                float(mse[LEARNING_CHECK_EPOCH - 1]),
+                variance,
+                LEARNING_CHECK_EPOCH,
+                LEARNING_CHECK_RATIO,
+                estimator._learning_advice(),
+            )
+        return history
 
 
 def _vmap_gradient(module: torch.nn.Module, buffers: dict, scalars: dict):
@@ -350,7 +358,7 @@ class _scalars_set:
 def _stack_size(job: _Job, max_stack_bytes: float) -> int:
     """How many networks like ``job``'s fit in ``max_stack_bytes`` of activations."""
     spec = job.estimator.network_
-    batch = job.estimator.batch_size_ or len(job.X)
+    batch = job.settings.batch_size or len(job.X)
     width = max(spec.hidden_features, getattr(job.module.hidden[0].linear, "out_features", 1))
     # Each layer keeps about four (batch, width) float32 tensors for the backward pass.
     per_network = 4 * 4 * batch * width * (spec.hidden_layers + 2)
@@ -384,8 +392,8 @@ def fit_stacked(
     tasks, slots = [], []
     groups: dict[tuple, list[tuple[int, _Job]]] = {}
     for index, (estimator, X, y) in enumerate(fits):
-        if stackable(estimator):
-            job = _prepare(estimator, X, y)
+        job = _prepare(estimator, X, y) if stackable(estimator) else None
+        if job is not None:
             groups.setdefault(job.key(), []).append((index, job))
         else:
             tasks.append(("single", (estimator, X, y)))

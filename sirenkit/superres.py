@@ -145,6 +145,10 @@ class SobelMSELoss(nn.Module):
     gradient_weight : float
     """
 
+    #: kornia builds its Sobel kernel from a Python list on every call: a copy from the
+    #: host, which a CUDA graph cannot capture (training steps stay eager).
+    capturable = False
+
     def __init__(self, shape: tuple[int, int], gradient_weight: float) -> None:
         super().__init__()
         self.shape = tuple(shape)
@@ -152,10 +156,8 @@ class SobelMSELoss(nn.Module):
 
     def _per_pixel_gradient(self, samples: torch.Tensor) -> torch.Tensor:
         gradient = operators.grid_gradient(samples.reshape(*self.shape, -1))
-        pitch = torch.tensor(
-            [2 / n for n in self.shape], dtype=samples.dtype, device=samples.device
-        )
-        return gradient * pitch
+        rows, columns = self.shape
+        return torch.stack([gradient[..., 0] * (2 / rows), gradient[..., 1] * (2 / columns)], -1)
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         mse = torch.mean((prediction - target) ** 2)

@@ -115,14 +115,15 @@ def test_warm_start_trains_with_the_new_training_parameters(small, cls):
     assert recorder.seen_ == [(0.5, 0.1)] * 3
     assert len(est.history_) == 7  # the history continues
     scheduler = dict(est.net_.callbacks_)["lr_scheduler"]
-    assert scheduler.kwargs["factor"] == 0.5 and scheduler.kwargs["patience"] == 7
+    assert scheduler.factor == 0.5 and scheduler.patience == 7
     # The same network trained on: its weights moved from where the first fit left them.
     assert any(
         not np.array_equal(before, after.detach())
         for before, after in zip(weights, est.net_.module_.parameters())
     )
-    est.set_params(lr_schedule=None, max_epochs=1).fit(coords, target)
-    assert "lr_scheduler" not in dict(est.net_.callbacks_)
+    est.set_params(lr_schedule=None, max_epochs=2).fit(coords, target)
+    assert dict(est.net_.callbacks_)["lr_scheduler"].kind is None
+    assert list(est.history_[-2:, "event_lr"]) == [0.5, 0.5]
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

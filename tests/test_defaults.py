@@ -101,9 +101,10 @@ def test_target_reached_stops_the_fit(small, smooth_image):
 
 def test_auto_batch_size_and_schedule_follow_the_plan(small, smooth_image):
     from sirenkit import PoissonSolver, SirenSuperResolver, image_to_samples, samples_to_image
-    from sirenkit._base import AUTO_BATCH_SIZE
+    from sirenkit._base import DEVICE_DEFAULTS
     from sirenkit.operators import image_gradient
 
+    AUTO_BATCH_SIZE = DEVICE_DEFAULTS["cpu"]["batch_size"]
     coords, values, shape = smooth_image
     small_ = small
     small = lambda **p: small_(**{"lr_schedule": "auto", **p})  # noqa: E731
@@ -111,7 +112,7 @@ def test_auto_batch_size_and_schedule_follow_the_plan(small, smooth_image):
     assert (fit.batch_size_, fit.lr_schedule_) == (None, "plateau")  # 768 < 8192 samples
     big = np.tile(coords, (AUTO_BATCH_SIZE // len(coords) + 1, 1))
     fit = SirenRegressor(**small(max_epochs=1, lr="auto")).fit(big, np.zeros(len(big)))
-    assert fit.batch_size_ == AUTO_BATCH_SIZE and len(fit.history_[-1, "batches"]) == 2
+    assert fit.batch_size_ == AUTO_BATCH_SIZE and fit.history_[-1, "train_batch_count"] == 2
     assert fit.lr_ == pytest.approx(auto_lr(30.0, AUTO_BATCH_SIZE))
     assert fit.lr_schedule_ == "cosine"
     # 1-D signals (audio) stay full batch whatever their length.

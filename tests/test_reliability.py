@@ -18,11 +18,11 @@ from sirenkit import (
     SirenRegressor,
     SirenSuperResolver,
     UnitsWarning,
+    _training,
     bicubic_upscale,
     grid_coords,
     image_to_samples,
 )
-from sirenkit._base import BaseINR
 from sirenkit.cli import main
 from sirenkit.io import (
     UnreadableFileError,
@@ -284,11 +284,11 @@ def test_cli_fault_is_one_line_and_exit_2_before_training(inputs, capsys, name, 
 
 @pytest.mark.parametrize("name", list(COMMANDS), ids=[f"cli-{n}-interrupt" for n in COMMANDS])
 def test_cli_interrupt_saves_the_fit_so_far_and_exits_130(inputs, capsys, monkeypatch, name):
-    callbacks = BaseINR._callbacks
+    callbacks = _training.training_callbacks
     monkeypatch.setattr(
-        BaseINR,
-        "_callbacks",
-        lambda self, plan: [*callbacks(self, plan), ("sigint", _SendSigint(2))],
+        _training,
+        "training_callbacks",
+        lambda *args: [*callbacks(*args), ("sigint", _SendSigint(2))],
     )
     command = _command(name, inputs)
     command[command.index("--epochs") + 1] = "50"

@@ -107,19 +107,42 @@ def test_fit_runs_under_heap_reuse_only_when_asked():
     assert seen == [1]
 
 
-def test_tf32_is_set_on_cuda_passes_and_restored():
-    before = torch.get_float32_matmul_precision()
+def _float32_mode():
+    return torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32
+
+
+def test_cuda_float32_arithmetic_is_set_for_matmuls_and_convolutions_and_restored():
+    before = _float32_mode()
+    assert before == ("highest", True)  # torch's defaults: convolutions may use TF32
     est = SirenRegressor(precision="tf32")
-    est.device_ = "cuda"  # the settings only; no CUDA needed
+    est.device_, est.precision_ = "cuda", "tf32"  # the settings only; no CUDA needed
     with est._runtime():
-        assert torch.get_float32_matmul_precision() == "high"
-        with _runtime.tf32_matmuls():
+        assert _float32_mode() == ("high", True)
+        with _runtime.float32_precision(tf32=True):  # nested: shares the setting
             pass
-        assert torch.get_float32_matmul_precision() == "high"
-    assert torch.get_float32_matmul_precision() == before
-    est.device_ = "cpu"  # CPU matmuls keep full float32
+        assert _float32_mode() == ("high", True)
+    assert _float32_mode() == before
+    est.precision_ = "float32"  # full float32 for kornia's convolutions too
     with est._runtime():
-        assert torch.get_float32_matmul_precision() == before
+        assert _float32_mode() == ("highest", False)
+    assert _float32_mode() == before
+    est.device_ = "cpu"  # nothing changes for the CPU
+    with est._runtime():
+        assert _float32_mode() == before
+
+
+def test_a_seeded_cuda_fit_asks_cudnn_for_deterministic_algorithms():
+    before = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
+    est = SirenRegressor(random_state=0)
+    est.device_, est.precision_ = "cuda", "float32"
+    with est._runtime():
+        assert (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark) == (
+            True,
+            False,
+        )
+    with est._runtime(training=False):  # predict: nothing to repeat
+        assert torch.backends.cudnn.deterministic == before[0]
+    assert (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark) == before
 
 
 def _image(side=24):

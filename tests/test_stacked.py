@@ -62,9 +62,11 @@ def test_networks_differing_in_a_frequency_stack_as_one(activation, parameter, v
     ]
     fitted, stacks = fit_stacked([(clone(e), X, SIGNALS[0]) for e in estimators])
     assert stacks == [2]
-    # FINER's (|z| + 1) z amplifies float32 rounding (the batched products sum in another
-    # order) more than the other layers do.
-    atol = 1e-3 if activation == "finer" else 2e-4
+    # FINER's (|z| + 1) z and WIRE's Gabor wavelets amplify float32 rounding (the batched
+    # products sum in another order) more than the other layers do: one fit of WIRE at
+    # gaussian_scale 10 ends 1e-3 apart from itself under two torch Adam implementations
+    # that differ by one rounding (a mistake in the stacked update moves it by 1e-2 or more).
+    atol = 2e-3 if activation in ("finer", "wire") else 2e-4
     for estimator, stacked in zip(estimators, fitted):
         alone = clone(estimator).fit(X, SIGNALS[0])
         np.testing.assert_allclose(stacked.predict(X), alone.predict(X), atol=atol)
