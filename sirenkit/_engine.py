@@ -371,9 +371,18 @@ class LearningRateSchedule:
         self.best = np.full(len(self.base), np.inf)
         self.bad_epochs = np.zeros(len(self.base), dtype=int)
 
-    def epoch_end(self, losses: Sequence[float] | None = None) -> np.ndarray:
+    def epoch_end(
+        self, losses: Sequence[float] | None = None, current: Sequence[float] | None = None
+    ) -> np.ndarray:
         """Move to the next epoch after one with training ``losses`` (plateau needs them);
-        return the new learning rates."""
+        return the new learning rates.
+
+        ``current``: the rates the epoch ran at, if something else changed them (a user's
+        ``set_params``): a plateau reduction, as torch's, starts from them; a constant
+        rate stays at them.
+        """
+        if current is not None:
+            self.lr = np.array(current, dtype=np.float64).reshape(-1)
         self.epoch += 1
         if self.kind == "cosine":
             self.lr = self.base * (1 + math.cos(math.pi * self.epoch / self.epochs)) / 2

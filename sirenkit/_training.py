@@ -232,7 +232,7 @@ class INRNet(NeuralNetRegressor):
         if not training or iterator is None:
             return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
         n_samples, n_values = len(iterator.X), iterator.y.numel()
-        if fit_params or self._stepwise:
+        if fit_params or getattr(self, "_stepwise", True):
             loss_sum, squared_error = self._epoch_with_batch_hooks(iterator, step_fn, fit_params)
         else:
             runner = self._runner(iterator)
@@ -246,10 +246,13 @@ class INRNet(NeuralNetRegressor):
         self.epoch_totals_ = EpochTotals(loss_sum / n_samples, squared_error, n_values)
 
     def _runner(self, iterator: CoordinateBatches) -> EpochRunner:
-        """The runner of ``iterator``'s epochs (one per ``partial_fit``: one per stage)."""
+        """The runner of ``iterator``'s epochs: one per ``partial_fit`` (one per stage), and
+        a new one whenever the module, criterion or optimizer is replaced (a captured
+        graph holds the old ones)."""
+        pieces = (self.criterion_, self.target_operator)
+        key = (iterator.order, self.module_, self.optimizer_, *pieces)
         runner = getattr(self, "epoch_runner_", None)
-        if runner is None or runner.order is not iterator.order:
-            pieces = (self.criterion_, self.target_operator)
+        if runner is None or any(a is not b for a, b in zip(self._runner_key, key)):
             generators = [g for piece in pieces for g in getattr(piece, "generators", tuple)()]
             runner = EpochRunner(
                 self._lean_step,
@@ -260,7 +263,9 @@ class INRNet(NeuralNetRegressor):
                 generators=generators,
                 report=self.report,
             )
-            self.epoch_runner_ = runner
+            self.epoch_runner_, self._runner_key = runner, key
+            # The learning rates a graph will read (device tensors on CUDA).
+            self._lr_tensors = [g["lr"] for g in self.optimizer_.param_groups]
         return runner
 
     def _lean_step(self, coords: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -294,15 +299,8 @@ class INRNet(NeuralNetRegressor):
     def _keep_learning_rate_tensors(self) -> None:
         """Write a learning rate set as a number (``set_params(lr=...)``, a callback) into
         the device tensor that a captured graph reads, and put the tensor back."""
-        tensors = getattr(self, "_lr_tensors", None)
-        groups = self.optimizer_.param_groups
-        if tensors is None or len(tensors) != len(groups):
-            self._lr_tensors = [
-                g["lr"] if isinstance(g["lr"], torch.Tensor) else None for g in groups
-            ]
-            return
-        for group, tensor in zip(groups, tensors):
-            if tensor is not None and group["lr"] is not tensor:
+        for group, tensor in zip(self.optimizer_.param_groups, self._lr_tensors):
+            if isinstance(tensor, torch.Tensor) and group["lr"] is not tensor:
                 tensor.fill_(float(group["lr"]))
                 group["lr"] = tensor
 
@@ -315,14 +313,14 @@ class INRNet(NeuralNetRegressor):
             self.step_mode_, self.graph_fallback_ = runner.mode, runner.fallback_reason
         # The runner's graph holds a memory pool of the training step's size, and the
         # gradients live in it: free both.
-        self.epoch_runner_ = None
+        self.epoch_runner_ = self._runner_key = None
         self._zero_grad_optimizer(set_to_none=True)
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("epoch_runner_", None)  # a CUDA graph and a bound step: not pickled
-        state.pop("_lr_tensors", None)
-        state.pop("_stepwise", None)
+        # A CUDA graph and a bound step, and what they hold: not pickled.
+        for name in ("epoch_runner_", "_runner_key", "_lr_tensors", "_stepwise"):
+            state.pop(name, None)
         return state
 
     # -- inference ------------------------------------------------------------------------
@@ -518,7 +516,8 @@ class SignalScoring(Callback):
 class LearningRateScheduling(Callback):
     """The learning-rate schedule of a fit (:class:`sirenkit._engine.LearningRateSchedule`,
     the stacked fits' too): records the epoch's rate as ``event_lr`` (also when constant),
-    then sets the next epoch's on the optimizer.
+    then sets the next epoch's on the optimizer when the schedule changes it (a rate set
+    by ``set_params`` or another callback stays until then).
 
     Each ``partial_fit`` (a fit, a stage of a multi-stage fit, a warm start) starts a new
     schedule: the cosine from ``net.lr``, the plateau from the optimizer's current rate
@@ -548,9 +547,13 @@ class LearningRateScheduling(Callback):
         set_learning_rate(net.optimizer_, start)
 
     def on_epoch_end(self, net, **kwargs) -> None:
-        net.history.record("event_lr", float(self.schedule_.lr[0]))
+        # The rate the epoch ran at (a callback or set_params may have set another one).
+        used = float(net.optimizer_.param_groups[0]["lr"])
+        net.history.record("event_lr", used)
         losses = [net.history[-1, "train_loss"]] if self.kind == "plateau" else None
-        set_learning_rate(net.optimizer_, float(self.schedule_.epoch_end(losses)[0]))
+        rate = float(self.schedule_.epoch_end(losses, current=[used])[0])
+        if rate != used:
+            set_learning_rate(net.optimizer_, rate)
 
 
 class LearningWarning(UserWarning):

@@ -345,3 +345,44 @@ def test_stacked_fits_warn_as_single_fits_do():
         fit_many(estimator, X, noise)
     alone = [w for w in caught if issubclass(w.category, LearningWarning)]
     assert len(alone) == 2 and "lr=1" in str(alone[0].message)
+
+
+def _cuda_style_adam(device, lr):
+    """adam_options as on CUDA (fused, capturable, a tensor learning rate), on the CPU."""
+    return {"lr": torch.tensor(float(lr), device=device), "fused": True, "capturable": True}
+
+
+def test_the_cuda_optimizer_settings_train_as_the_plain_ones(monkeypatch):
+    coords, pixels = _image(96)  # mini-batches and the cosine: the rate changes every epoch
+    params = dict(hidden_features=8, max_epochs=4, random_state=0, device="cpu")
+    plain = SirenRegressor(**params).fit(coords, pixels)
+    monkeypatch.setattr("sirenkit._training.adam_options", _cuda_style_adam)
+    cuda_style = SirenRegressor(**params).fit(coords, pixels)
+    lr = cuda_style.net_.optimizer_.param_groups[0]["lr"]
+    assert isinstance(lr, torch.Tensor)  # the schedule wrote into the tensor, in place
+    # The same schedule (read back from a float32 tensor).
+    assert cuda_style.history_[:, "event_lr"] == pytest.approx(plain.history_[:, "event_lr"])
+    np.testing.assert_allclose(cuda_style.predict(coords), plain.predict(coords), atol=1e-5)
+
+
+def test_a_rate_set_as_a_number_reaches_the_tensor_a_graph_reads(monkeypatch):
+    monkeypatch.setattr("sirenkit._training.adam_options", _cuda_style_adam)
+
+    class SetsRate(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                net.set_params(lr=0.0)  # skorch writes a float into the groups
+                self.weights_ = [p.detach().clone() for p in net.module_.parameters()]
+
+    coords, pixels = _image()
+    est = SirenRegressor(
+        hidden_features=8, max_epochs=4, lr_schedule=None, random_state=0, device="cpu"
+    )
+    est.set_params(callbacks=[("sets", SetsRate())]).fit(coords, pixels)
+    group = est.net_.optimizer_.param_groups[0]
+    assert isinstance(group["lr"], torch.Tensor)  # put back, holding the number
+    assert float(group["lr"]) == 0.0
+    assert est.history_[:, "event_lr"] == pytest.approx([1e-3, 1e-3, 0.0, 0.0])
+    # Epochs 3 and 4 ran at 0: the weights stayed where epoch 2 left them.
+    kept = dict(est.net_.callbacks_)["sets"].weights_
+    assert all(torch.equal(a, b) for a, b in zip(kept, est.net_.module_.parameters()))
