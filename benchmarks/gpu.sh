@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The measurements docs/benchmarks.md still lacks, in one run on one GPU (at most 8 min):
-# reference ratio and time to 30 dB at 256x256, fraction of peak FLOP/s, TF32 and bfloat16,
-# the closed-form derivatives, the stacked sweep's throughput, then the seed report's
-# image-fitting table at full size. Writes one markdown file naming the device.
+# The GPU run, within 8 minutes on one GPU: the CUDA test module, then the measurements of
+# the lean training step (issue 28) and the GPU rows docs/benchmarks.md lacks. Writes one
+# markdown file naming the device; every section appends its rows as it measures them
+# (python -u), stops starting new work when its budget is spent, and is killed at its
+# limit, so a run cut short keeps what it measured.
 #
 #   bash benchmarks/gpu.sh [OUT.md]           # on a CUDA machine
 #   bash benchmarks/gpu.sh --smoke [OUT.md]   # the same code paths on the CPU, tiny (< 3 min)
@@ -25,12 +26,12 @@ device=$("$PYTHON" -c "import torch; print(torch.cuda.get_device_name() if torch
     echo "torch $("$PYTHON" -c 'import torch; print(torch.__version__)'), mode: $([ $SMOKE = 1 ] && echo smoke || echo full)"
 } > "$OUT"
 
-section() {  # section LIMIT_S TITLE SCRIPT ARGS...
+section() {  # section LIMIT_S TITLE ARGS... (ARGS: a script and its options, or -m MODULE ...)
     local limit=$1 title=$2
     shift 2
     printf '\n## %s\n\n`python %s`\n\n' "$title" "$*" >> "$OUT"
     local start=$SECONDS
-    timeout "$limit" "$PYTHON" -W ignore "$@" >> "$OUT" 2> "$OUT.err"
+    PYTHONPATH="benchmarks${PYTHONPATH:+:$PYTHONPATH}" timeout "$limit" "$PYTHON" -u -W ignore "$@" >> "$OUT" 2> "$OUT.err"
     local status=$?
     echo >> "$OUT"
     echo "($((SECONDS - start)) s, exit $status)" >> "$OUT"
@@ -43,20 +44,20 @@ section() {  # section LIMIT_S TITLE SCRIPT ARGS...
 
 if [ $SMOKE = 1 ]; then
     export CUDA_VISIBLE_DEVICES=""
-    section 60 "Reference ratio and time to quality" benchmarks/reference.py --sizes 16 --steps 2 --repeats 1 --quality --quality-epochs 5 --device cpu
-    section 30 "Fraction of peak FLOP/s" benchmarks/scaling.py --small --steps 1 --peak 100 --device cpu
-    section 30 "TF32 and bfloat16" benchmarks/precision.py --side 16 --epochs 3 --device cpu
-    section 30 "Closed-form derivatives" benchmarks/derivatives.py --sides 16 --width 16 --repeats 1 --device cpu
-    section 90 "Stacked sweeps" benchmarks/sweeps.py --quick --epochs 2 --device cpu
-    section 30 "Image-fitting table" benchmarks/image_table.py --images 1 --crop 16 --epochs 3 --width 16 --device cpu
+    section 60 "CUDA test module" -m pytest tests/test_cuda.py -v -rs -p no:cacheprovider -o addopts=""
+    section 60 "Step time: kernels against the wall clock" benchmarks/step_time.py --sides 16 --steps 2 --device cpu --budget 30
+    section 60 "Time to 30 and 40 dB: tutorial loop against SirenRegressor()" benchmarks/reference.py --sizes 16 --steps 2 --repeats 1 --methods reference,estimator --quality --quality-epochs 5 --device cpu
+    section 60 "Per-device defaults" benchmarks/device_defaults.py --side 16 --epochs 2 --batches none,128 --device cpu --budget 40
+    section 90 "Stacked sweeps" benchmarks/sweeps.py --quick --epochs 2 --plain-jobs 1 --device cpu --budget 60
+    section 30 "Image-fitting table" benchmarks/image_table.py --images 1 --crop 16 --epochs 3 --width 16 --device cpu --budget 20
 else
-    section 90 "Reference ratio and time to quality (256x256)" benchmarks/reference.py --sizes 256 --quality
     # H100/H200 SXM float32 (non-tensor) peak: 67 TFLOP/s.
-    section 40 "Fraction of peak FLOP/s" benchmarks/scaling.py --peak 67000
-    section 50 "TF32 and bfloat16" benchmarks/precision.py --side 256
-    section 40 "Closed-form derivatives" benchmarks/derivatives.py --sides 128,256
-    section 60 "Stacked sweeps" benchmarks/sweeps.py --quick --epochs 200 --device cuda
-    section 180 "Image-fitting table (11 whole LR images, 5000 epochs)" benchmarks/image_table.py
+    section 100 "CUDA test module" -m pytest tests/test_cuda.py -v -rs -p no:cacheprovider -o addopts=""
+    section 45 "Step time: kernels against the wall clock" benchmarks/step_time.py --sides 64,256 --steps 30 --peak 67000 --budget 35
+    section 45 "Time to 30 and 40 dB: tutorial loop against SirenRegressor()" benchmarks/reference.py --sizes 256 --steps 10 --repeats 1 --methods reference,estimator --quality --quality-epochs 300
+    section 70 "Per-device defaults" benchmarks/device_defaults.py --budget 60
+    section 50 "Stacked sweeps" benchmarks/sweeps.py --quick --epochs 200 --plain-jobs 1 --device cuda --budget 35
+    section 170 "Image-fitting table (11 whole LR images, 5000 epochs)" benchmarks/image_table.py --budget 160
 fi
 rm -f "$OUT.err"
 echo "wrote $OUT" >&2

@@ -6,6 +6,9 @@ at the estimators' lr="auto", full batch, ``--epochs`` epochs; standard PSNR wit
 reports' channel-summed convention beside it, and the seconds per epoch. Without the data
 (a clean CI machine) it fits the bundled sample image instead and says so.
 
+Each fit's row is printed as it completes (a run cut off keeps them), the summary of each
+network once all its images are done; ``--budget`` stops starting fits when it is spent.
+
     python benchmarks/image_table.py                       # 11 whole images, 5000 epochs (GPU)
     python benchmarks/image_table.py --images 1 --crop 32 --epochs 5   # smoke
 """
@@ -17,6 +20,7 @@ import time
 
 import numpy as np
 import torch
+from _budget import Budget
 from _signals import DATA
 
 from sirenkit import ReluMLPRegressor, SirenRegressor, image_to_samples, samples_to_image
@@ -44,12 +48,32 @@ def images(count: int, crop: int | None) -> tuple[list[np.ndarray], str]:
     return found, source
 
 
+def fit_one(make, image: np.ndarray, args) -> tuple[float, float, float]:
+    """PSNR, PSNR in the reports' convention, and seconds per epoch of one fit."""
+    coords, pixels = image_to_samples(image)
+    est = make(
+        hidden_features=args.width,
+        hidden_layers=3,
+        max_epochs=args.epochs,
+        batch_size=None,
+        device=args.device,
+        random_state=0,
+        verbose=0,
+    )
+    start = time.perf_counter()
+    est.fit(coords, pixels)
+    seconds = (time.perf_counter() - start) / args.epochs
+    fitted = samples_to_image(est.predict(coords), image.shape[:2])
+    return psnr(image, fitted), psnr_channel_sum(image, fitted), seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=11)
     parser.add_argument("--crop", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=5000)
     parser.add_argument("--width", type=int, default=256)
+    parser.add_argument("--budget", type=float, default=None, help="seconds")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
     found, source = images(args.images, args.crop)
@@ -58,31 +82,32 @@ def main() -> None:
         f"{source}; {args.width} x 3 hidden layers, {args.epochs} full-batch epochs, "
         f"lr 'auto'; device {device}, torch {torch.__version__}\n"
     )
-    print("| network | PSNR (dB) | reports' convention (dB) | s/epoch |\n|---|---|---|---|")
+    print("| network | image | PSNR (dB) | reports' convention (dB) | s/epoch |")
+    print("|---|---|---|---|---|")
+    budget, summaries = Budget(args.budget), []
     for name, make in MODELS.items():
         scores, summed, seconds = [], [], []
-        for image in found:
-            coords, pixels = image_to_samples(image)
-            est = make(
-                hidden_features=args.width,
-                hidden_layers=3,
-                max_epochs=args.epochs,
-                batch_size=None,
-                device=args.device,
-                random_state=0,
-                verbose=0,
+        for index, image in enumerate(found):
+            if budget.spent():
+                break
+            score, channel_sum, per_epoch = fit_one(make, image, args)
+            scores.append(score), summed.append(channel_sum), seconds.append(per_epoch)
+            print(
+                f"| {name} | {index + 1} | {score:.2f} | {channel_sum:.2f} | {per_epoch:.4f} |",
+                flush=True,
             )
-            start = time.perf_counter()
-            est.fit(coords, pixels)
-            seconds.append((time.perf_counter() - start) / args.epochs)
-            fitted = samples_to_image(est.predict(coords), image.shape[:2])
-            scores.append(psnr(image, fitted))
-            summed.append(psnr_channel_sum(image, fitted))
-        print(
-            f"| {name} | {np.mean(scores):.2f} ± {np.std(scores):.2f} | "
-            f"{np.mean(summed):.2f} | {np.median(seconds):.4f} |",
-            flush=True,
-        )
+        if scores:
+            summaries.append(
+                f"| {name} | {len(scores)} of {len(found)} | {np.mean(scores):.2f} ± "
+                f"{np.std(scores):.2f} | {np.mean(summed):.2f} | {np.median(seconds):.4f} |"
+            )
+        if budget.spent():
+            budget.skipped(f"the fits after {name}'s image {len(scores)}")
+            break
+    print(f"\n(whole run: {budget.elapsed():.0f} s)\n")
+    print("| network | images | PSNR mean ± std (dB) | reports' convention (dB) | s/epoch |")
+    print("|---|---|---|---|---|")
+    print("\n".join(summaries), flush=True)
 
 
 if __name__ == "__main__":

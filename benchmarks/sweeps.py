@@ -14,7 +14,11 @@ full batch, Adam at lr 1e-3 with the plateau schedule, ``FullSampleSplit`` score
 4. omega_0 x first-layer initialisation (4 x 4) at width 64 on a 64x64 image.
 5. Where stacking stops paying: 8 or 32 networks at widths 32-256 on 32x32 and 64x64.
 
-    python benchmarks/sweeps.py [--epochs 200] [--quick]
+``--plain-jobs`` picks the plain runs (``1`` alone on a GPU, where worker processes would
+each start CUDA); ``--budget`` stops starting studies when it is spent. Rows are printed as
+they are measured.
+
+    python benchmarks/sweeps.py [--epochs 200] [--quick] [--plain-jobs 1,2] [--budget 60]
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 import joblib
 import numpy as np
 import torch
+from _budget import Budget
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 
@@ -37,6 +42,8 @@ from sirenkit.resample import bicubic_downscale
 from sirenkit.stacked import fit_stacked
 
 DEVICE = "cpu"
+#: n_jobs of the plain runs (--plain-jobs).
+PLAIN_JOBS = (1, 2)
 
 
 def image(side: int) -> tuple[np.ndarray, np.ndarray]:
@@ -66,11 +73,15 @@ def compare_search(name, estimator, grid, X, y) -> None:
     """GridSearchCV n_jobs 1 and 2 against StackedGridSearchCV, same grid and scorer."""
     settings = dict(scoring=psnr_scorer, cv=FullSampleSplit(), refit=False)
     runs = {}
-    for label, make in [
-        ("StackedGridSearchCV", lambda: StackedGridSearchCV(estimator, grid, **settings)),
-        ("GridSearchCV n_jobs=1", lambda: GridSearchCV(estimator, grid, n_jobs=1, **settings)),
-        ("GridSearchCV n_jobs=2", lambda: GridSearchCV(estimator, grid, n_jobs=2, **settings)),
-    ]:
+    makers = [("StackedGridSearchCV", lambda: StackedGridSearchCV(estimator, grid, **settings))]
+    makers += [
+        (
+            f"GridSearchCV n_jobs={n}",
+            lambda n=n: GridSearchCV(estimator, grid, n_jobs=n, **settings),
+        )
+        for n in PLAIN_JOBS
+    ]
+    for label, make in makers:
         seconds, search = timed(lambda make=make: make().fit(X, y))
         runs[label] = (seconds, search.cv_results_["mean_test_score"], search)
     report(name, runs, runs["StackedGridSearchCV"][2].stacks_)
@@ -87,12 +98,13 @@ def compare_many(name, estimator, X, signals) -> None:
     runs["fit_many"] = (seconds, scores(fits), None)
     seconds, fits = timed(lambda: [clone(estimator).fit(X, s) for s in signals])
     runs["one after another"] = (seconds, scores(fits), None)
-    seconds, fits = timed(
-        lambda: joblib.Parallel(n_jobs=2)(
-            joblib.delayed(clone(estimator).fit)(X, s) for s in signals
+    for n in (n for n in PLAIN_JOBS if n > 1):
+        seconds, fits = timed(
+            lambda n=n: joblib.Parallel(n_jobs=n)(
+                joblib.delayed(clone(estimator).fit)(X, s) for s in signals
+            )
         )
-    )
-    runs["joblib n_jobs=2"] = (seconds, scores(fits), None)
+        runs[f"joblib n_jobs={n}"] = (seconds, scores(fits), None)
     report(name, runs, None)
 
 
@@ -129,9 +141,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="studies 1, 2 and 5 only")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--plain-jobs", default="1,2")
+    parser.add_argument("--budget", type=float, default=None, help="seconds")
     args = parser.parse_args()
-    global DEVICE
+    global DEVICE, PLAIN_JOBS
     DEVICE = args.device
+    PLAIN_JOBS = tuple(int(n) for n in args.plain_jobs.split(","))
+    budget = Budget(args.budget)
     epochs = args.epochs
     print(
         f"torch {torch.__version__}, device {DEVICE}, {os.cpu_count()} cores, "
@@ -146,6 +162,20 @@ def main() -> None:
     # modules (about 2 s here), which would count against whichever path runs first.
     X, y = image(8)
     fit_stacked([(base(2, hidden_features=8), X, y), (base(2, hidden_features=8), X, y)])
+    studies = [("32 candidates", lambda: study_omega_seeds(epochs))]
+    studies.append(("32 signals", lambda: study_many_signals(epochs)))
+    if not args.quick:
+        studies.append(("layer/width sweep", lambda: study_layers_widths(epochs)))
+        studies.append(("omega_0 x init", lambda: study_omega_init(epochs)))
+    studies.append(("where stacking stops paying", lambda: study_stack_pays(epochs)))
+    for index, (_, study) in enumerate(studies):
+        if budget.spent():
+            budget.skipped(", ".join(n for n, _ in studies[index:]))
+            break
+        study()
+
+
+def study_omega_seeds(epochs: int) -> None:
     X, y = image(32)
     omega_seeds = {"omega_0": [10, 20, 30, 45, 60, 80, 100, 120], "random_state": [0, 1, 2, 3]}
     compare_search(
@@ -155,6 +185,9 @@ def main() -> None:
         X,
         y,
     )
+
+
+def study_many_signals(epochs: int) -> None:
     _, full = image(256)
     tiles = full.reshape(8, 32, 8, 32, 3).transpose(0, 2, 1, 3, 4).reshape(64, 32 * 32, 3)
     tile_coords = image_to_samples(np.zeros((32, 32, 3)))[0]
@@ -164,28 +197,37 @@ def main() -> None:
         tile_coords,
         list(tiles[::2]),
     )
-    if not args.quick:
-        X, y = image(64)
-        compare_search(
-            "layer/width sweep (9 + 9 shapes), 64x64",
-            base(epochs),
-            [
-                {"hidden_layers": list(range(1, 10)), "hidden_features": [64]},
-                {"hidden_layers": [3], "hidden_features": [16, 32, 48, 64, 96, 128, 192, 256, 384]},
-            ],
-            X,
-            y,
-        )
-        compare_search(
-            "omega_0 x first-layer init (4 x 4), width 64, 64x64",
-            base(epochs, hidden_features=64, hidden_layers=3),
-            {
-                "omega_0": [10, 30, 60, 90],
-                "first_layer_init": ["sitzmann", "xavier", "he", "pytorch"],
-            },
-            X,
-            y,
-        )
+
+
+def study_layers_widths(epochs: int) -> None:
+    X, y = image(64)
+    compare_search(
+        "layer/width sweep (9 + 9 shapes), 64x64",
+        base(epochs),
+        [
+            {"hidden_layers": list(range(1, 10)), "hidden_features": [64]},
+            {"hidden_layers": [3], "hidden_features": [16, 32, 48, 64, 96, 128, 192, 256, 384]},
+        ],
+        X,
+        y,
+    )
+
+
+def study_omega_init(epochs: int) -> None:
+    X, y = image(64)
+    compare_search(
+        "omega_0 x first-layer init (4 x 4), width 64, 64x64",
+        base(epochs, hidden_features=64, hidden_layers=3),
+        {
+            "omega_0": [10, 30, 60, 90],
+            "first_layer_init": ["sitzmann", "xavier", "he", "pytorch"],
+        },
+        X,
+        y,
+    )
+
+
+def study_stack_pays(epochs: int) -> None:
     print("\n| networks | image | one after another | stacked | speed-up |\n|---|---|---|---|---|")
     for width, side, count in [
         (32, 32, 8),

@@ -26,13 +26,17 @@ def test_the_gpu_run_passes_its_smoke_mode_on_the_cpu(tmp_path):
     assert done.returncode == 0, done.stderr + report[-3000:]
     assert report.startswith("# GPU measurements") and "cpu (no CUDA device)" in report
     for title in [
-        "Reference ratio",
-        "Fraction of peak",
-        "TF32 and bfloat16",
-        "Closed-form derivatives",
+        "CUDA test module",
+        "Step time",
+        "Time to 30 and 40 dB",
+        "Per-device defaults",
         "Stacked sweeps",
         "Image-fitting table",
     ]:
         assert f"## {title}" in report
     assert report.count(", exit 0)") == 6
-    assert "| SIREN omega_0* |" in report and "| 32 candidates" in report
+    # Rows of every measurement, written as they were measured.
+    assert "SKIPPED" in report and "needs CUDA" in report  # the CUDA tests, named one by one
+    assert "| 16 | - |" in report  # a step-time row
+    assert "| held out | 128 | float32 | coffee |" in report
+    assert "| SIREN omega_0* | 1 |" in report and "| 32 candidates" in report
