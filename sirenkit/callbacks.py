@@ -14,7 +14,7 @@ import numpy as np
 from skorch.callbacks import Callback
 
 from ._training import Derivative
-from .coords import _check_shape, grid_coords
+from .coords import check_shape, grid_coords
 
 __all__ = ["Snapshots", "TargetReached", "get_snapshots"]
 
@@ -63,7 +63,7 @@ class Snapshots(Callback):
         self.derivatives = derivatives
 
     def initialize(self):
-        self.shape_ = _check_shape(self.shape)
+        self.shape_ = check_shape(self.shape)
         if (
             isinstance(self.every, bool)
             or not isinstance(self.every, (int, np.integer))

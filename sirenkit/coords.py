@@ -9,6 +9,12 @@ outermost samples lie half a cell inside. This is the convention of bicubic resa
 high-resolution grid of the same image cover the same extent ``[-1, 1]^d``, so pixel ``i`` of a
 4x downsampled image lies at the centre of HR pixels ``4 i .. 4 i + 3``. Grids are row-major:
 the last axis varies fastest, as in ``numpy.reshape``.
+
+Internal API
+------------
+Not exported, shared by the other modules: :func:`check_shape` (a grid shape argument),
+:func:`grid_order` (whether coordinates form a full grid, and their row-major order) and
+:func:`as_signal_array` (a signal argument: real, numeric, non-empty, of given ranks).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ __all__ = [
 ]
 
 
-def _check_shape(shape: Sequence[int] | int, name: str = "shape") -> tuple[int, ...]:
+def check_shape(shape: Sequence[int] | int, name: str = "shape") -> tuple[int, ...]:
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
     try:
@@ -71,7 +77,7 @@ def grid_coords(shape: Sequence[int] | int) -> np.ndarray:
     >>> grid_coords((2, 3)).shape
     (6, 2)
     """
-    dims = _check_shape(shape)
+    dims = check_shape(shape)
     axes = np.meshgrid(*(_axis_centres(n) for n in dims), indexing="ij")
     return np.stack([a.ravel() for a in axes], axis=-1)
 
@@ -92,11 +98,11 @@ def infer_grid_shape(coords: np.ndarray, atol: float = 1e-5) -> tuple[int, ...] 
     coords = np.asarray(coords)
     if coords.ndim != 2 or coords.shape[0] == 0:
         return None
-    order = _grid_order(coords, atol)
+    order = grid_order(coords, atol)
     return None if order is None else order[0]
 
 
-def _grid_order(coords: np.ndarray, atol: float) -> tuple[tuple[int, ...], np.ndarray] | None:
+def grid_order(coords: np.ndarray, atol: float) -> tuple[tuple[int, ...], np.ndarray] | None:
     """Shape and the permutation that puts ``coords`` in row-major grid order, if a full grid."""
     # Rounding to the tolerance makes unique() robust to float32 noise.
     rounded = np.round(coords.astype(np.float64) / atol) * atol
@@ -130,7 +136,7 @@ def samples_to_grid(coords: np.ndarray, values: np.ndarray, atol: float = 1e-5) 
     """
     coords = np.asarray(coords)
     values = np.asarray(values)
-    found = _grid_order(coords, atol) if coords.ndim == 2 and len(coords) else None
+    found = grid_order(coords, atol) if coords.ndim == 2 and len(coords) else None
     if found is None:
         raise ValueError(
             "coords must be a full cell-centre grid as returned by grid_coords(shape) "
@@ -141,7 +147,7 @@ def samples_to_grid(coords: np.ndarray, values: np.ndarray, atol: float = 1e-5) 
     return columns[order].reshape(*shape, columns.shape[1])
 
 
-def _as_signal_array(signal: np.ndarray, name: str, allowed_ndim: tuple[int, ...]) -> np.ndarray:
+def as_signal_array(signal: np.ndarray, name: str, allowed_ndim: tuple[int, ...]) -> np.ndarray:
     array = np.asarray(signal)
     refuse_boolean(array, name)
     if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
@@ -181,7 +187,7 @@ def image_to_samples(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> np.array_equal(samples_to_image(values, (4, 6)), image)
     True
     """
-    image = _as_signal_array(image, "image", (2, 3))
+    image = as_signal_array(image, "image", (2, 3))
     height, width = image.shape[:2]
     values = image.reshape(height * width, *image.shape[2:])
     return grid_coords((height, width)), values
@@ -199,8 +205,8 @@ def samples_to_image(values: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     -------
     image : ndarray of shape (H, W) or (H, W, C)
     """
-    height, width = _check_shape(shape)
-    values = _as_signal_array(values, "values", (1, 2))
+    height, width = check_shape(shape)
+    values = as_signal_array(values, "values", (1, 2))
     if values.shape[0] != height * width:
         raise ValueError(
             f"values has {values.shape[0]} rows but shape {tuple(shape)} needs {height * width}"
@@ -228,13 +234,13 @@ def audio_to_samples(audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> coords.shape, values.shape
     ((100, 1), (100, 2))
     """
-    audio = _as_signal_array(audio, "audio", (1, 2))
+    audio = as_signal_array(audio, "audio", (1, 2))
     return grid_coords(audio.shape[0]), audio
 
 
 def samples_to_audio(values: np.ndarray) -> np.ndarray:
     """The waveform of values predicted on ``grid_coords(n_samples)`` (a validated view)."""
-    return _as_signal_array(values, "values", (1, 2))
+    return as_signal_array(values, "values", (1, 2))
 
 
 def video_to_samples(video: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -264,7 +270,7 @@ def video_to_samples(video: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> np.array_equal(samples_to_video(values, (5, 4, 6)), video)
     True
     """
-    video = _as_signal_array(video, "video", (3, 4))
+    video = as_signal_array(video, "video", (3, 4))
     shape = video.shape[:3]
     return grid_coords(shape), video.reshape(int(np.prod(shape)), *video.shape[3:])
 
@@ -281,10 +287,10 @@ def samples_to_video(values: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     -------
     video : ndarray of shape (T, H, W) or (T, H, W, C)
     """
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     if len(shape) != 3:
         raise ValueError(f"shape must be (T, H, W), got {tuple(shape)}")
-    values = _as_signal_array(values, "values", (1, 2))
+    values = as_signal_array(values, "values", (1, 2))
     if values.shape[0] != int(np.prod(shape)):
         raise ValueError(
             f"values has {values.shape[0]} rows but shape {tuple(shape)} needs "

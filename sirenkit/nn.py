@@ -146,6 +146,12 @@ class Layer(nn.Module):
     #: e.g. ``{"gaussian_scale": 10.0}``; :meth:`network_params` maps them to layer
     #: arguments.
     estimator_params: ClassVar[dict[str, Any]] = {}
+    #: The layer is ``activation(W x + b)`` with an elementwise :meth:`activation` of its
+    #: ``linear`` (its forward is :meth:`Layer.forward`): networks of such layers stack
+    #: as batched matrix products (:mod:`sirenkit.stacked`), the layer's scalar
+    #: attributes (``omega_0``, ``scale``) set per network. False for layers that
+    #: override ``forward`` (WIRE's complex Gabor wavelets, Fourier features).
+    elementwise: ClassVar[bool] = True
 
     def __init__(
         self, in_features: int, out_features: int, *, init: str = "auto", is_first: bool = False
@@ -305,8 +311,8 @@ class SineLayer(Layer):
     def init_omega_0(self) -> float:
         return self.omega_0
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sin(self.omega_0 * self.linear(x))
+    def activation(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sin(self.omega_0 * z)
 
     def activation_derivatives(self, z):
         phase = self.omega_0 * z
@@ -449,6 +455,7 @@ class WireLayer(Layer):
 
     default_init = "pytorch"
     estimator_params = {"omega_0": 20.0, "hidden_omega_0": 20.0, "gaussian_scale": 10.0}
+    elementwise = False  # a complex map of [Re u, Im u]
 
     def __init__(
         self,
@@ -622,6 +629,7 @@ class FourierFeatures(Layer):
     """
 
     name = "fourier features"
+    elementwise = False  # a fixed encoding, not W x + b
 
     def __init__(
         self,

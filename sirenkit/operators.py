@@ -28,7 +28,7 @@ import kornia
 import numpy as np
 import torch
 
-from .coords import _as_signal_array
+from .coords import as_signal_array
 from .nn import Layer, derivative_layers
 
 __all__ = [
@@ -508,7 +508,7 @@ def _volume_derivatives(image: torch.Tensor, shape: tuple[int, ...], order: int)
 
 
 def _image_as_grid(image: np.ndarray) -> torch.Tensor:
-    array = _as_signal_array(image, "image", (2, 3))
+    array = as_signal_array(image, "image", (2, 3))
     # float64 for the differences: second differences of float32 pixels lose ~h^2 of their
     # precision, and the result is returned as float32 anyway.
     array = np.asarray(array, dtype=np.float64)

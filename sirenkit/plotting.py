@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .callbacks import get_snapshots
-from .coords import _check_shape, grid_coords, infer_grid_shape, samples_to_grid
+from .coords import check_shape, grid_coords, infer_grid_shape, samples_to_grid
 
 __all__ = [
     "plot_history",
@@ -164,7 +164,7 @@ def plot_derivatives(
     """
     from .operators import image_gradient, image_laplacian
 
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     if len(shape) != 2:
         raise ValueError(f"shape must be an image's (H, W), got {shape}")
     estimators = estimators if isinstance(estimators, Mapping) else {"fit": estimators}

@@ -69,6 +69,7 @@ class PoissonSolver(INRRegressor):
     _activation_defaults = {"sine": {"omega_0": 30.0}}
     # y holds derivatives of the signal, whose range data_range does not bound.
     _targets_are_signal = False
+    fits_signal_itself = False  # derivatives of the signal
 
     def __init__(
         self,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import LOSSES, BaseINR, auto_hidden_layers, docstring
+from ._base import LOSSES, NONNEGATIVE, POSITIVE, BaseINR, auto_hidden_layers, docstring
 from ._plan import Model, SignalMap
 from .nn import DEFAULT_OMEGA_0, FOURIER_ENCODINGS, LAYERS
 from .omega import auto_omega_0
@@ -20,8 +20,6 @@ __all__ = [
     "auto_hidden_layers",
     "LOSSES",
 ]
-
-_POSITIVE = Interval(Real, 0, None, closed="neither")
 
 
 def activation_parameters() -> tuple[str, ...]:
@@ -131,16 +129,17 @@ class ActivationNetworkMixin:
 
 
 class INRRegressor(ActivationNetworkMixin, BaseINR):
+    fits_signal_itself = True
     _parameter_constraints = {
         "activation": [str],
-        "omega_0": [_POSITIVE, StrOptions({"auto", "sample_rate"}), None],
-        "hidden_omega_0": [_POSITIVE, None],
-        "gaussian_scale": [_POSITIVE, None],
-        "first_bias_scale": [Interval(Real, 0, None, closed="left"), None],
-        "fourier_scale": [_POSITIVE, None],
+        "omega_0": [POSITIVE, StrOptions({"auto", "sample_rate"}), None],
+        "hidden_omega_0": [POSITIVE, None],
+        "gaussian_scale": [POSITIVE, None],
+        "first_bias_scale": [NONNEGATIVE, None],
+        "fourier_scale": [POSITIVE, None],
         "n_fourier_features": [Interval(Integral, 1, None, closed="left"), None],
         "fourier_encoding": [StrOptions(set(FOURIER_ENCODINGS)), None],
-        "sample_rate": [_POSITIVE, None],
+        "sample_rate": [POSITIVE, None],
     }
     _model_parameters = ("activation", *activation_parameters(), "sample_rate")
 
@@ -248,11 +247,12 @@ INRRegressor.__doc__ = activation_docstring("""An implicit neural representation
 
 
 class SirenRegressor(ActivationNetworkMixin, BaseINR):
+    fits_signal_itself = True
     _fixed_activation = "sine"
     _parameter_constraints = {
-        "omega_0": [_POSITIVE, StrOptions({"auto", "sample_rate"})],
-        "hidden_omega_0": [_POSITIVE],
-        "sample_rate": [_POSITIVE, None],
+        "omega_0": [POSITIVE, StrOptions({"auto", "sample_rate"})],
+        "hidden_omega_0": [POSITIVE],
+        "sample_rate": [POSITIVE, None],
     }
     _model_parameters = ("omega_0", "hidden_omega_0", "sample_rate")
 
@@ -313,6 +313,7 @@ SirenRegressor.__doc__ = docstring("""SIREN fitted to a signal: an MLP with sine
 
 
 class ReluMLPRegressor(ActivationNetworkMixin, BaseINR):
+    fits_signal_itself = True
     _fixed_activation = "relu"
 
 

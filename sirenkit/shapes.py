@@ -9,14 +9,15 @@ zero level set with scikit-image's marching cubes (3-D) or contour finding (2-D 
 from __future__ import annotations
 
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._base import NONNEGATIVE
 from ._plan import Model, SignalMap, Stage, TrainingPlan
 from ._training import Derivative
 from .losses import SDF_OFF_SURFACE_DECAY, SDF_WEIGHTS, SDFLoss
@@ -38,7 +39,6 @@ BOX_FILL = 0.9
 UNIT_TOLERANCE = 1e-3
 #: Surface points kept after a fit (a random subsample beyond this), for to_mesh.
 MAX_KEPT_POINTS = 20_000
-_NONNEGATIVE = Interval(Real, 0, None, closed="left")
 
 
 def check_oriented_points(points, normals) -> tuple[np.ndarray, np.ndarray]:
@@ -49,6 +49,14 @@ def check_oriented_points(points, normals) -> tuple[np.ndarray, np.ndarray]:
     """
     points = np.asarray(points, dtype=np.float64)
     normals = np.asarray(normals, dtype=np.float64)
+    for name, values in (("points", points), ("normals", normals)):
+        rows = values.reshape(len(values), -1) if values.ndim else values.reshape(1, 1)
+        bad = ~np.isfinite(rows).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"{name} has {bad.sum()} rows with NaN or infinite values (first at row "
+                f"{np.flatnonzero(bad)[0]}); drop them before fitting"
+            )
     if points.ndim != 2 or points.shape[1] not in (2, 3):
         raise ValueError(
             f"points must have shape (n_points, 3) (or (n_points, 2) for a curve), got "
@@ -59,13 +67,6 @@ def check_oriented_points(points, normals) -> tuple[np.ndarray, np.ndarray]:
             f"normals must have the shape of points {points.shape} (one unit normal per "
             f"point), got {normals.shape}"
         )
-    for name, values in (("points", points), ("normals", normals)):
-        bad = ~np.isfinite(values).all(axis=1)
-        if bad.any():
-            raise ValueError(
-                f"{name} has {bad.sum()} rows with NaN or infinite values (first at row "
-                f"{np.flatnonzero(bad)[0]}); drop them before fitting"
-            )
     lengths = np.linalg.norm(normals, axis=1)
     off = np.abs(lengths - 1) > UNIT_TOLERANCE
     if off.any():
@@ -125,11 +126,11 @@ class SurfaceAndSpace:
 
 class SignedDistanceRegressor(INRRegressor):
     _parameter_constraints = {
-        "surface_weight": [_NONNEGATIVE],
-        "normal_weight": [_NONNEGATIVE],
-        "eikonal_weight": [_NONNEGATIVE],
-        "off_surface_weight": [_NONNEGATIVE],
-        "off_surface_decay": [_NONNEGATIVE],
+        "surface_weight": [NONNEGATIVE],
+        "normal_weight": [NONNEGATIVE],
+        "eikonal_weight": [NONNEGATIVE],
+        "off_surface_weight": [NONNEGATIVE],
+        "off_surface_decay": [NONNEGATIVE],
         "n_space_points": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "loss": [StrOptions({"sdf"})],
@@ -140,6 +141,7 @@ class SignedDistanceRegressor(INRRegressor):
     _activation_defaults = {"sine": {"omega_0": 5.0}}
     # y holds normals, not samples of the fitted function.
     _targets_are_signal = False
+    fits_signal_itself = False  # normals, and points drawn in space
     #: batch_size="auto": surface points per step.
     #: At CPU budgets the number of steps matters more than their size (a box fit: 500
     #: steps of 1000 points find the surface, 200 of 4096 do not), so an epoch takes at
@@ -191,6 +193,9 @@ class SignedDistanceRegressor(INRRegressor):
         self
         """
         self._validate_params()
+        # scikit-learn's checks first (sparse, complex, empty, a single point, y=None),
+        # with their messages; non-finite rows get check_oriented_points' own.
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, ensure_all_finite=False)
         points, normals = check_oriented_points(X, y)
         batch = self._surface_batch(len(points))
         if batch is not None and batch > len(points):
@@ -236,7 +241,8 @@ class SignedDistanceRegressor(INRRegressor):
         return self._activation_model(X, y, signal)
 
     def _plan(self, X: np.ndarray, y: np.ndarray, model: Model) -> TrainingPlan:
-        seed = np.random.RandomState(self.random_state).randint(np.iinfo(np.int32).max)
+        # check_random_state: an int, None or a RandomState instance (the constraint's).
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         criterion = SDFLoss(
             self.surface_weight,
             self.normal_weight,

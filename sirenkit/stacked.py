@@ -117,14 +117,11 @@ def _per_network(modules: list[torch.nn.Module]) -> dict[tuple[str, str], list[f
 
 def stackable(estimator) -> bool:
     """Whether ``estimator.fit`` is a plain fit of its signal, which the stack reproduces:
-    a :class:`~sirenkit.INRRegressor` (or SirenRegressor, ReluMLPRegressor) with the MSE
-    loss, float32 or TF32 arithmetic, no compilation, callbacks, checkpoints or warm start."""
-    from .regressors import ActivationNetworkMixin
-
+    an estimator whose ``fits_signal_itself`` (:class:`~sirenkit.INRRegressor`,
+    SirenRegressor, ReluMLPRegressor) with the MSE loss, float32 or TF32 arithmetic, no
+    compilation, callbacks, checkpoints or warm start."""
     return (
-        isinstance(estimator, ActivationNetworkMixin)
-        and type(estimator).fit is BaseINR.fit
-        and type(estimator)._plan is BaseINR._plan
+        getattr(estimator, "fits_signal_itself", False)
         and estimator.loss == "mse"
         and estimator.precision in ("auto", *STACKABLE_PRECISIONS)
         and not estimator.compile
@@ -289,39 +286,27 @@ def _vmap_gradient(module: torch.nn.Module, buffers: dict, scalars: dict):
 
 
 def _plain_mlp(module: torch.nn.Module) -> bool:
-    """An MLP of ``activation(W x + b)`` layers (sine, ReLU, Gauss; a linear output), whose
-    stack is a few batched matrix products: cheaper per step than ``vmap``."""
-    from .nn import MLP, Layer, SineLayer
-
-    layers = [*getattr(module, "hidden", []), getattr(module, "output", None)]
-    return isinstance(module, MLP) and all(
-        isinstance(layer, Layer)
-        and type(layer).forward in (Layer.forward, SineLayer.forward)
-        and {name for name, _ in layer.named_parameters()} == {"linear.weight", "linear.bias"}
-        for layer in layers
-    )
+    """An MLP of ``activation(W x + b)`` layers (sine, ReLU, FINER, Gauss; a linear output:
+    :attr:`sirenkit.nn.Layer.elementwise`), whose stack is a few batched matrix products:
+    cheaper per step than ``vmap``."""
+    return all(layer.elementwise for layer in [*module.hidden, module.output])
 
 
 def _batched_gradient(module: torch.nn.Module, scalars: dict):
     """``gradient(params, coords, targets) -> (grads, losses)`` of a stack of plain MLPs
     (see :func:`_plain_mlp`) by batched matrix products and autograd."""
-    from .nn import SineLayer
-
-    layers = [(f"hidden.{i}", layer) for i, layer in enumerate(module.hidden)]
-    layers.append(("output", module.output))
+    named = [(f"hidden.{i}", layer) for i, layer in enumerate(module.hidden)]
+    named.append(("output", module.output))
+    # Each layer with its networks' omega_0, scale as (K, 1, 1) tensors.
+    layers = [(name, _scalars_set(layer, name, scalars)) for name, layer in named]
 
     def forward(params, coords):
         h = coords
-        for name, layer in layers:
+        for name, per_network in layers:
             weight, bias = params[f"{name}.linear.weight"], params[f"{name}.linear.bias"]
             z = torch.matmul(h, weight.transpose(1, 2)) + bias.unsqueeze(1)
-            if isinstance(layer, SineLayer):
-                omega = scalars.get((name, "omega_0"))
-                omega = layer.omega_0 if omega is None else omega.view(-1, 1, 1)
-                h = torch.sin(omega * z)
-            else:
-                with _scalars_set(layer, name, scalars):
-                    h = layer.activation(z)
+            with per_network:
+                h = per_network.layer.activation(z)
         return h
 
     def gradient(params, coords, targets):

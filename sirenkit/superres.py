@@ -13,11 +13,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from . import operators
+from ._base import POSITIVE
 from ._plan import Model, SignalMap, Stage, TrainingPlan
 from ._units import check_image
 from .coords import grid_coords, image_to_samples, infer_grid_shape, samples_to_grid
 from .omega import omega_from_laplacian, rule_unit
-from .regressors import _POSITIVE, INRRegressor, activation_docstring
+from .regressors import INRRegressor, activation_docstring
 from .resample import back_project, bicubic_upscale, resize_grid, scaled_shape
 
 __all__ = [
@@ -220,6 +221,9 @@ class BackProjection:
 
 
 class SirenSuperResolver(INRRegressor):
+    # Its recipes train on the LR grid through a gradient loss or a forward model, and
+    # back-project; stacked fits would need each of them.
+    fits_signal_itself = False
     _parameter_constraints = {
         "scale": [Interval(Real, 1, np.inf, closed="left")],
         "degradation": [StrOptions({"bicubic"}), None],
@@ -227,7 +231,7 @@ class SirenSuperResolver(INRRegressor):
         "gradient_weight": [Interval(Real, 0, None, closed="left")],
         "schedule": [StrOptions(set(SCHEDULES) - {None}), None],
         "back_projection": [Interval(Integral, 0, None, closed="left")],
-        "omega_0": [_POSITIVE, StrOptions({"auto", "auto_hr"}), None],
+        "omega_0": [POSITIVE, StrOptions({"auto", "auto_hr"}), None],
     }
     # residual sets the output map (centred on zero, plus the bicubic upscale).
     _model_parameters = ("residual",)

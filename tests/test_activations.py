@@ -10,6 +10,7 @@ import pytest
 import torch
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from test_sklearn_compat import expected_failed_checks
 
 matplotlib.use("Agg")
 
@@ -190,7 +191,8 @@ def test_every_activation_solves_a_poisson_problem(activation):
 
 
 @parametrize_with_checks(
-    [INRRegressor(activation=a, hidden_features=64, hidden_layers=1) for a in ACTIVATIONS]
+    [INRRegressor(activation=a, hidden_features=64, hidden_layers=1) for a in ACTIVATIONS],
+    expected_failed_checks=expected_failed_checks,  # the one list, test_sklearn_compat's
 )
 def test_inr_regressor_is_a_sklearn_estimator_at_each_activation(estimator, check):
     with warnings.catch_warnings():

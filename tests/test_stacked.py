@@ -104,3 +104,23 @@ def test_the_stacked_search_is_grid_search_cv(cv):
     # Per split's samples: one stack of the 4 width-16 candidates, the width 8 alone.
     n_splits = cv.get_n_splits()
     assert sorted(stacked.stacks_) == [1] * n_splits + [4] * n_splits
+
+
+def test_the_stacking_tags_say_what_the_classes_do():
+    from sirenkit import ReluMLPRegressor, SignedDistanceRegressor, SirenSuperResolver
+    from sirenkit._base import BaseINR
+    from sirenkit.nn import LAYERS, FourierFeatures, Layer, LinearLayer
+
+    estimators = [
+        SirenRegressor,
+        ReluMLPRegressor,
+        INRRegressor,
+        PoissonSolver,
+        SirenSuperResolver,
+        SignedDistanceRegressor,
+    ]
+    for cls in estimators:  # the plain fit of the signal: BaseINR's fit and plan
+        plain = cls.fit is BaseINR.fit and cls._plan is BaseINR._plan
+        assert cls.fits_signal_itself == plain, cls.__name__
+    for cls in [*LAYERS.values(), FourierFeatures, LinearLayer]:
+        assert cls.elementwise == (cls.forward is Layer.forward), cls.__name__
