@@ -149,36 +149,47 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
     """
     path = _existing_file(path)
     try:
-        mode, pixels = _read_pixels(path)
+        with Image.open(path) as image:
+            if image.has_transparency_data:
+                warnings.warn(
+                    f"{path!r}: the alpha channel or transparency of this mode "
+                    f"{image.mode!r} image was dropped",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            pixels = _grey_or_rgb(image)
     except (OSError, SyntaxError, ValueError, EOFError) as error:  # Pillow's decode errors
         raise UnreadableFileError(
             f"{path!r} is not an image file Pillow can read (PNG, JPEG, TIFF...): {error}"
         ) from None
-    full_scale = _FULL_SCALE[f"{pixels.dtype.kind}{pixels.dtype.itemsize}"]
+    return _unit_floats(pixels, path)
+
+
+def _grey_or_rgb(image: Image.Image) -> np.ndarray:
+    """The pixels of a Pillow image in a grey mode (``L``, ``I;16``, ``I``, ``F``: kept) or
+    in RGB (every other mode, converted): what :func:`load_image` and the GIF frames of
+    :func:`load_video` return."""
+    if image.mode not in _GREY_MODES:
+        image = image.convert("RGB")
+    elif image.mode in ("1", "LA", "La"):
+        image = image.convert("L")
+    return np.asarray(image)
+
+
+def _unit_floats(pixels: np.ndarray, path: str) -> np.ndarray:
+    """Pixel values as float32 in [0, 1]: 8-bit divided by 255, 16-bit (and Pillow's
+    32-bit ``I`` mode, which holds 16-bit PNGs) by 65535, floats as they are; values
+    outside that range are an error naming ``path``."""
+    full_scale = _FULL_SCALE.get(f"{pixels.dtype.kind}{pixels.dtype.itemsize}")
+    if full_scale is None:
+        raise UnreadableFileError(f"{path!r}: pixels of dtype {pixels.dtype} are not read")
     values = pixels.astype(np.float32) / np.float32(full_scale)
     if not ((values >= 0) & (values <= 1)).all():
         raise ValueError(
-            f"{path!r}: pixel values of a mode {mode!r} image must lie in [0, {full_scale}]; "
+            f"{path!r}: pixel values of dtype {pixels.dtype} must lie in [0, {full_scale}]; "
             f"got values from {np.nanmin(pixels)} to {np.nanmax(pixels)}"
         )
     return values
-
-
-def _read_pixels(path: str) -> tuple[str, np.ndarray]:
-    """The mode and pixels of an image file, converted to a grey or an RGB mode."""
-    with Image.open(path) as image:
-        if image.has_transparency_data:
-            warnings.warn(
-                f"{path!r}: the alpha channel or transparency of this mode {image.mode!r} "
-                "image was dropped",
-                UserWarning,
-                stacklevel=3,
-            )
-        if image.mode not in _GREY_MODES:
-            image = image.convert("RGB")
-        elif image.mode in ("1", "LA", "La"):
-            image = image.convert("L")
-        return image.mode, np.asarray(image)
 
 
 def save_image(path: str | os.PathLike[str], image: np.ndarray, bit_depth: int = 8) -> None:
@@ -564,6 +575,8 @@ def load_video(path: str | os.PathLike[str]) -> np.ndarray:
     Returns
     -------
     video : ndarray of shape (T, H, W) (greyscale) or (T, H, W, 3), float32
+        In [0, 1], converted as :func:`load_image` converts images: grey frames (a folder
+        of grey images, a GIF of grey frames) stay grey, other modes become RGB.
 
     Examples
     --------
@@ -588,10 +601,10 @@ def load_video(path: str | os.PathLike[str]) -> np.ndarray:
         from PIL import ImageSequence
 
         with Image.open(path) as gif:
-            frames = [
-                np.asarray(f.convert("RGB"), np.float32) / 255 for f in ImageSequence.Iterator(gif)
-            ]
-        return _stack_frames(frames, None)
+            frames = [_grey_or_rgb(frame) for frame in ImageSequence.Iterator(gif)]
+        if len({frame.ndim for frame in frames}) > 1:  # grey frames among colour ones
+            frames = [np.stack([f] * 3, axis=-1) if f.ndim == 2 else f for f in frames]
+        return _stack_frames([_unit_floats(frame, path) for frame in frames], None)
     try:
         import imageio.v3 as iio
     except ImportError:
@@ -605,15 +618,7 @@ def load_video(path: str | os.PathLike[str]) -> np.ndarray:
         raise ImportError(f"reading {path!r} needs PyAV: pip install av") from None
     except Exception as error:  # the plugin's own errors are not a common type
         raise UnreadableFileError(f"{path!r} is not a video PyAV can read: {error}") from None
-    return _stack_frames([_unit_pixels(frame, path) for frame in frames], None)
-
-
-def _unit_pixels(frame: np.ndarray, path: str) -> np.ndarray:
-    if frame.dtype != np.uint8:
-        raise UnreadableFileError(
-            f"{path!r}: frames of dtype {frame.dtype} are not read, only 8-bit"
-        )
-    return frame.astype(np.float32) / 255
+    return _stack_frames([_unit_floats(frame, path) for frame in frames], None)
 
 
 def _stack_frames(frames: list[np.ndarray], names: list[str] | None) -> np.ndarray:

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from sirenkit import SirenRegressor, grid_coords, samples_to_video, video_to_samples
-from sirenkit.io import load_video, save_video
+from sirenkit.io import UnreadableFileError, load_video, save_video
 from sirenkit.metrics import psnr
 
 
@@ -76,6 +76,52 @@ def test_bad_videos_are_refused_clearly(tmp_path):
     except ImportError:
         with pytest.raises(ImportError, match="pip install"):
             load_video(tmp_path / "clip.mp4")
+    else:
+        with pytest.raises(UnreadableFileError, match="not a video PyAV can read"):
+            load_video(tmp_path / "clip.mp4")
+
+
+def _moving_colours(frames=8, height=32, width=48) -> np.ndarray:
+    t = np.linspace(0, 1, frames)[:, None, None]
+    y, x = np.meshgrid(np.linspace(0, 1, height), np.linspace(0, 1, width), indexing="ij")
+    return np.stack(
+        [
+            0.5 + 0.4 * np.sin(6 * x + 3 * t),
+            0.5 + 0.4 * np.cos(5 * y + 2 * t),
+            0.3 + 0.4 * x * y + 0 * t,
+        ],
+        axis=-1,
+    )
+
+
+def test_an_mp4_round_trips_through_pyav(tmp_path):
+    iio = pytest.importorskip("imageio.v3")
+    pytest.importorskip("av")
+    video = _moving_colours()
+    path = tmp_path / "clip.mp4"
+    iio.imwrite(path, np.round(video * 255).astype(np.uint8), plugin="pyav", codec="mpeg4")
+    loaded = load_video(path)
+    assert loaded.shape == video.shape and loaded.dtype == np.float32
+    # A lossy codec: close on average, each channel where it was (not swapped, not scaled).
+    assert np.abs(loaded - video).mean() < 0.05
+    for channel in range(3):
+        assert abs(loaded[..., channel].mean() - video[..., channel].mean()) < 0.02
+
+
+def test_a_grey_gif_stays_grey_and_a_colour_one_rgb(tmp_path):
+    grey = _moving_colours()[..., 0]
+    save_video(tmp_path / "grey.gif", grey)
+    loaded = load_video(tmp_path / "grey.gif")
+    assert loaded.shape == grey.shape  # (T, H, W), as the docstring says
+    assert np.abs(loaded - grey).max() <= 0.5 / 255 + 1e-6
+    colour = _moving_colours()
+    save_video(tmp_path / "colour.gif", colour)
+    assert load_video(tmp_path / "colour.gif").shape == colour.shape
+    # A folder of grey frames stays grey too.
+    for k, frame in enumerate(grey[:3]):
+        Image.fromarray(np.round(frame * 255).astype(np.uint8)).save(tmp_path / f"{k}.png")
+    (tmp_path / "grey.gif").unlink(), (tmp_path / "colour.gif").unlink()
+    assert load_video(tmp_path).shape == grey[:3].shape
 
 
 def test_a_real_gif_loads_frame_by_frame_and_fits():
