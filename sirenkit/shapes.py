@@ -463,11 +463,21 @@ def normal_consistency(
 
 
 def _polylines(contours: list[np.ndarray], step: float) -> tuple[np.ndarray, np.ndarray]:
-    """Contours (index coordinates) as one vertex array and the edges joining them."""
+    """Contours (index coordinates) as one vertex array and the edges joining them.
+
+    ``find_contours`` closes a closed contour by repeating its first point at the end: the
+    repeat is dropped and the last edge goes back to the first vertex, so every vertex of
+    a closed curve has two edges (an open contour, cut by the grid's border, keeps its two
+    ends).
+    """
     vertices, edges, offset = [], [], 0
     for contour in contours:
+        closed = len(contour) > 2 and np.array_equal(contour[0], contour[-1])
+        if closed:
+            contour = contour[:-1]
         index = np.arange(offset, offset + len(contour))
-        edges.append(np.stack([index[:-1], index[1:]], axis=1))
+        following = np.roll(index, -1) if closed else index[1:]
+        edges.append(np.stack([index[: len(following)], following], axis=1))
         vertices.append(contour * step)
         offset += len(contour)
     return np.concatenate(vertices), np.concatenate(edges)
