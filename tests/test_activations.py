@@ -14,6 +14,8 @@ from test_sklearn_compat import expected_failed_checks
 
 matplotlib.use("Agg")
 
+from test_plotting import assert_plots_the_activations  # noqa: E402
+
 from sirenkit import (  # noqa: E402
     CoordinateRangeWarning,
     FullSampleSplit,
@@ -26,6 +28,7 @@ from sirenkit import (  # noqa: E402
     grid_coords,
 )
 from sirenkit.coords import image_to_samples  # noqa: E402
+from sirenkit.metrics import psnr  # noqa: E402
 from sirenkit.nn import LAYERS, MLP, FourierFeatures, WireLayer  # noqa: E402
 from sirenkit.operators import forward_derivatives, gradient, image_gradient, laplacian  # noqa: E402
 from sirenkit.plotting import layer_activations, plot_activations  # noqa: E402
@@ -172,6 +175,11 @@ def test_grid_search_over_activations_names_every_candidate():
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
+# Measured at 100 epochs (the image's mean alone reads 17.4 dB): FINER 33.4 dB, Fourier
+# features 23.8, WIRE 19.9 (WIRE fits Poisson worst, as in docs/benchmarks.md).
+POISSON_MINIMUM_PSNR = {"finer": 28.0, "fourier": 21.0, "wire": 18.5}
+
+
 @pytest.mark.parametrize("activation", ["finer", "wire", "fourier"])
 def test_every_activation_solves_a_poisson_problem(activation):
     yy, xx = np.mgrid[0:24, 0:24] / 24
@@ -181,12 +189,14 @@ def test_every_activation_solves_a_poisson_problem(activation):
         activation=activation,
         hidden_features=32,
         hidden_layers=1,
-        max_epochs=20,
+        max_epochs=100,
         signal_mean=image.mean(),
         random_state=0,
     )
     recovered = solver.fit(coords, grad).predict(coords)
-    assert recovered.shape == (24 * 24,) and np.isfinite(recovered).all()
+    assert recovered.shape == (24 * 24,)
+    assert psnr(image.ravel(), recovered) > POISSON_MINIMUM_PSNR[activation]
+    assert psnr(image.ravel(), np.full(24 * 24, image.mean())) < 17.5  # the mean alone
     assert solver.predict_laplacian(coords).shape == (24 * 24,)
 
 
@@ -213,6 +223,7 @@ def test_the_activation_plots_show_every_activation(activation):
     assert all(np.isfinite(values).all() for _, values in recorded)
     figure = plot_activations(est, coords)
     assert len(figure.axes) == 2  # histograms and spectra
+    assert_plots_the_activations(figure, recorded, coords)
     matplotlib.pyplot.close(figure)
 
 
@@ -223,8 +234,10 @@ def test_every_activation_fits_audio_and_upscales_an_image(activation):
     coords, samples = audio_to_samples(stereo)
     est = INRRegressor(activation=activation, loss="mse+fft", **SMALL).fit(coords, samples)
     assert est.predict(coords).shape == (400, 2)
-    losses = est.history_[:, "train_loss"]
-    assert losses[-1] < losses[0]  # it learns
+    # It learns: 3.7 (FINER) to 20.6 dB (Fourier features) over its 30 epochs, measured.
+    psnrs = est.history_[:, "train_psnr"]
+    assert psnrs[-1] > psnrs[0] + 3
+    assert np.mean((est.predict(coords) - stereo) ** 2) < np.mean(np.var(stereo, axis=0))
 
     yy, xx = np.mgrid[0:12, 0:12] / 12
     image = np.stack([0.5 + 0.3 * np.sin(3 * xx + c) * np.cos(2 * yy) for c in range(3)], -1)

@@ -112,6 +112,15 @@ def test_plot_snapshots_one_column_per_recording(fits):
     figure = plot_snapshots(siren)
     assert len(figure.axes) == 3 * 2
     assert figure.axes[0].get_title() == "epoch 5"
+    # Each column draws its recording: the signal, |gradient| and the mean Laplacian.
+    for column, snapshot in enumerate(get_snapshots(siren)):
+        signal, gradient, laplacian = (figure.axes[column + 2 * k] for k in range(3))
+        np.testing.assert_allclose(signal.images[0].get_array(), np.clip(snapshot["signal"], 0, 1))
+        magnitude = np.sqrt((snapshot["gradient"] ** 2).sum(axis=(-1, -2)))
+        np.testing.assert_allclose(gradient.images[0].get_array(), magnitude)
+        np.testing.assert_allclose(
+            laplacian.images[0].get_array(), snapshot["laplacian"].mean(axis=-1)
+        )
     with pytest.raises(ValueError, match="no snapshots"):
         plot_snapshots([])
 
@@ -134,8 +143,25 @@ def test_layer_activations_and_their_plot(fits):
     values = layer_activations(relu, coords)
     assert [v.shape for _, v in values] == [(120, 16), (120, 16)]
     assert min(v.min() for _, v in values) >= 0
-    assert len(plot_activations(siren, coords).axes) == 2
+    figure = plot_activations(siren, coords)
+    assert len(figure.axes) == 2
+    assert_plots_the_activations(figure, layer_activations(siren, coords), coords)
     assert len(plot_activations(siren, coords[::3]).axes) == 1  # not a grid: histograms
+
+
+def assert_plots_the_activations(figure, activations, coords, bins=80) -> None:
+    """The figure's histograms are those of the activations, its spectra their radial
+    power (shared with tests/test_activations.py)."""
+    histograms, spectra = figure.axes[0].patches, figure.axes[1].lines
+    assert len(histograms) == len(spectra) == len(activations)
+    for (name, values), histogram, spectrum in zip(activations, histograms, spectra):
+        density, _ = np.histogram(values.ravel(), bins=bins, density=True)
+        drawn = histogram.get_xy()[:, 1]  # a step outline: each bin's height, twice
+        np.testing.assert_allclose(np.unique(drawn[drawn > 0]), np.unique(density[density > 0]))
+        frequency, power = _radial_power(coords, values)
+        np.testing.assert_allclose(spectrum.get_ydata(), power[1:])
+        np.testing.assert_allclose(spectrum.get_xdata(), frequency[1:])
+        assert spectrum.get_label() == name
 
 
 def test_radial_power_finds_a_plane_wave_frequency():

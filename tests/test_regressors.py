@@ -207,13 +207,36 @@ def test_warm_start_continues_training(small):
     assert len(est.history_) == 23
 
 
-def test_checkpoint_dir_saves_best_parameters(small, tmp_path):
+class WeightsRecorder(Callback):
+    """The network's weights at the end of every epoch."""
+
+    def initialize(self):
+        self.weights_ = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.weights_.append({k: v.clone() for k, v in net.module_.state_dict().items()})
+
+
+def test_checkpoint_dir_saves_the_best_epochs_parameters(small, tmp_path):
     coords = grid_coords(16)
-    est = SirenRegressor(**small(max_epochs=5, checkpoint_dir=tmp_path))
-    est.fit(coords, coords[:, 0])
+    # A rate too high: the loss jumps around, so the best epoch is not the last one.
+    est = SirenRegressor(
+        **small(max_epochs=12, lr=0.05, lr_schedule=None, checkpoint_dir=tmp_path),
+    )
+    est.set_params(callbacks=[("weights", WeightsRecorder())]).fit(coords, coords[:, 0])
     assert [p.name for p in tmp_path.iterdir()] == ["params.pt"]
-    state = torch.load(tmp_path / "params.pt")
-    assert state.keys() == est.net_.module_.state_dict().keys()
+    losses = est.history_[:, "train_loss"]
+    best = int(np.argmin(losses))
+    assert best < len(losses) - 1  # the case this test is about
+    assert est.history_[best, "train_loss_best"] and not any(
+        est.history_[best + 1 :, "train_loss_best"]
+    )
+    saved = torch.load(tmp_path / "params.pt")
+    recorded = dict(est.net_.callbacks_)["weights"].weights_
+    for name, value in saved.items():
+        torch.testing.assert_close(value, recorded[best][name], rtol=0, atol=0)
+    assert any(not torch.equal(saved[k], recorded[-1][k]) for k in saved)  # not the last
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

@@ -76,12 +76,14 @@ def test_residual_forward_model_starts_at_bicubic_and_keeps_the_lr_image(resolve
 def test_upscale_shapes_for_non_square_and_odd_images(resolver, shape, params):
     image = np.random.default_rng(0).random(shape)
     est = resolver(max_epochs=3, **params)
-    assert est.upscale(image, 3).shape == (3 * shape[0], 3 * shape[1], *shape[2:])
-    assert est.upscale(image, 2.5).shape == (
-        round(2.5 * shape[0]),
-        round(2.5 * shape[1]),
-        *shape[2:],
-    )
+    for scale in (3, 2.5):
+        high = est.upscale(image, scale)
+        assert high.shape == (round(scale * shape[0]), round(scale * shape[1]), *shape[2:])
+        # Back-projected (the default calibration): degraded as the LR image was made, the
+        # upscale gives it back (measured 54-56 dB on these noise images; a bicubic
+        # upscale, degraded again, 19-20 dB), on every grid whatever its shape and scale.
+        degraded = bicubic_downscale(high, scale).reshape(shape)
+        assert psnr(image, degraded) > 45
 
 
 @pytest.mark.parametrize(
