@@ -139,9 +139,10 @@ def skorch_loop(coords, pixels, steps: int, device: str) -> list[float]:
     return dict(net.callbacks_)["clock"].times_
 
 
-def estimator_fit(coords, pixels, steps: int, device: str, **params) -> list[float]:
-    X, y = coords.cpu().numpy(), (pixels.cpu().numpy() + 1) / 2
-    est = SirenRegressor(
+def tutorial_estimator(steps: int, device: str, **params) -> SirenRegressor:
+    """SirenRegressor set as the tutorial loop trains: its network, Adam at its rate with
+    no schedule, full batch, ``steps`` epochs (one step each)."""
+    return SirenRegressor(
         hidden_features=SHAPE["width"],
         hidden_layers=SHAPE["layers"],
         omega_0=OMEGA,
@@ -151,9 +152,13 @@ def estimator_fit(coords, pixels, steps: int, device: str, **params) -> list[flo
         max_epochs=steps,
         device=device,
         random_state=0,
-        callbacks=[("clock", _EpochClock(device))],
         **params,
     )
+
+
+def estimator_fit(coords, pixels, steps: int, device: str, **params) -> list[float]:
+    X, y = coords.cpu().numpy(), (pixels.cpu().numpy() + 1) / 2
+    est = tutorial_estimator(steps, device, callbacks=[("clock", _EpochClock(device))], **params)
     est.fit(X, y)
     return dict(est.net_.callbacks_)["clock"].times_
 

@@ -26,14 +26,14 @@ import statistics
 import numpy as np
 import torch
 from _budget import Budget
-from reference import _EpochClock, _sync, reference_loop
+from reference import _EpochClock, _sync, reference_loop, tutorial_estimator
 from scaling import matmul_flops
 
 from sirenkit import SirenRegressor, _engine, image_to_samples
 from sirenkit.io import load_sample_image
 from sirenkit.resample import bicubic_downscale
 
-WIDTH, LAYERS, LR = 256, 3, 1e-4
+WIDTH, LAYERS = 256, 3  # reference.py's default SHAPE, the tutorial's
 WARMUP = 3
 
 
@@ -42,19 +42,7 @@ def data(side: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def estimator(steps: int, device: str, precision: str, callbacks=()) -> SirenRegressor:
-    return SirenRegressor(
-        hidden_features=WIDTH,
-        hidden_layers=LAYERS,
-        omega_0=30.0,
-        lr=LR,
-        lr_schedule=None,
-        batch_size=None,
-        max_epochs=steps,
-        precision=precision,
-        device=device,
-        random_state=0,
-        callbacks=list(callbacks),
-    )
+    return tutorial_estimator(steps, device, precision=precision, callbacks=list(callbacks))
 
 
 def estimator_ms(coords, pixels, steps: int, device: str, precision: str) -> tuple[float, str]:
