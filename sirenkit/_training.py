@@ -35,7 +35,6 @@ from ._caller import warn_at_caller
 from ._engine import (
     BatchOrder,
     EpochRunner,
-    LearningRateSchedule,
     TrainingSettings,
     adam_options,
     set_learning_rate,
@@ -57,6 +56,7 @@ __all__ = [
     "build_net",
     "learning_warning",
     "needs_batch_hooks",
+    "signal_variance",
     "train",
     "training_callbacks",
 ]
@@ -233,7 +233,9 @@ class INRNet(NeuralNetRegressor):
             return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
         n_samples, n_values = len(iterator.X), iterator.y.numel()
         if fit_params or getattr(self, "_stepwise", True):
-            loss_sum, squared_error = self._epoch_with_batch_hooks(iterator, step_fn, fit_params)
+            loss_sum, squared_error = self._epoch_with_batch_hooks(
+                iterator, prefix, step_fn, fit_params
+            )
         else:
             runner = self._runner(iterator)
             self._keep_learning_rate_tensors()
@@ -282,15 +284,17 @@ class INRNet(NeuralNetRegressor):
         output = step["y_pred"][0].detach()
         return torch.stack([loss, F.mse_loss(output, targets, reduction="sum")])
 
-    def _epoch_with_batch_hooks(self, iterator, step_fn, fit_params) -> tuple[float, float]:
+    def _epoch_with_batch_hooks(
+        self, iterator, prefix: str, step_fn, fit_params
+    ) -> tuple[float, float]:
         """skorch's loop, batch by batch with every callback hook, for callbacks that
         act within an epoch; returns the epoch's ``(loss sum, squared error)``."""
         sums = None
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=True)
             step = step_fn(batch, **fit_params)
-            self.history.record_batch("train_loss", step["loss"].item())
-            self.history.record_batch("train_batch_size", len(batch[0]))
+            self.history.record_batch(prefix + "_loss", step["loss"].item())
+            self.history.record_batch(prefix + "_batch_size", len(batch[0]))
             self.notify("on_batch_end", batch=batch, training=True, **step)
             batch_sums = self._step_sums(step, batch[1])
             sums = batch_sums if sums is None else sums + batch_sums
@@ -525,25 +529,30 @@ class LearningRateScheduling(Callback):
 
     Parameters
     ----------
-    kind : {"cosine", "plateau"} or None
-    epochs : int
-        The cosine's period, ``max_epochs``.
-    factor : float
-    patience : int
+    settings : TrainingSettings
+        Its ``schedule``, ``max_epochs`` (the cosine's period), ``lr_factor`` and
+        ``lr_patience``; the schedule is built by its ``schedule_for``, as a stack's is.
     """
 
-    def __init__(self, kind: str | None, epochs: int, factor: float, patience: int) -> None:
-        self.kind = kind
-        self.epochs = epochs
-        self.factor = factor
-        self.patience = patience
+    def __init__(self, settings: TrainingSettings) -> None:
+        self.settings = settings
+
+    @property
+    def kind(self) -> str | None:
+        return self.settings.schedule
+
+    @property
+    def factor(self) -> float:
+        return self.settings.lr_factor
+
+    @property
+    def patience(self) -> int:
+        return self.settings.lr_patience
 
     def on_train_begin(self, net, **kwargs) -> None:
         current = net.optimizer_.param_groups[0]["lr"]
         start = float(current) if self.kind == "plateau" else float(net.lr)
-        self.schedule_ = LearningRateSchedule(
-            self.kind, [start], epochs=self.epochs, factor=self.factor, patience=self.patience
-        )
+        self.schedule_ = self.settings.schedule_for([start])
         set_learning_rate(net.optimizer_, start)
 
     def on_epoch_end(self, net, **kwargs) -> None:
@@ -571,6 +580,13 @@ def learning_warning(mse: float, variance: float, epoch: int, ratio: float, advi
             f"{variance:.3g}. To fix it, {advice}.",
             LearningWarning,
         )
+
+
+def signal_variance(targets: np.ndarray, scale: float) -> float:
+    """The variance of a signal (mean over channels), in signal units, from its scaled
+    training ``targets``: the MSE of predicting its mean, what :class:`LearningCheck`
+    compares a fit with."""
+    return float(np.mean(np.var(targets, axis=0))) * scale**2
 
 
 class LearningCheck(Callback):
@@ -766,15 +782,12 @@ def training_callbacks(estimator, settings: TrainingSettings, plan) -> list:
     if plan.scores_signal and plan.target_operator is None and signal_map.base is None:
         # Targets that are the signal itself (not a residual): their variance is the
         # error of predicting their mean.
-        variance = np.mean(np.var(plan.stages[-1].y, axis=0)) * signal_map.scale**2
+        variance = signal_variance(plan.stages[-1].y, signal_map.scale)
         check = LearningCheck(
             variance, LEARNING_CHECK_EPOCH, LEARNING_CHECK_RATIO, estimator._learning_advice()
         )
         callbacks.append(("learning_check", check))
-    schedule = LearningRateScheduling(
-        settings.schedule, settings.max_epochs, settings.lr_factor, settings.lr_patience
-    )
-    callbacks.append(("lr_scheduler", schedule))
+    callbacks.append(("lr_scheduler", LearningRateScheduling(settings)))
     if estimator.checkpoint_dir is not None:
         # Parameters only: saving the optimizer and the growing history at almost
         # every improving epoch of a full-batch fit makes it several times slower.

@@ -30,6 +30,7 @@ from ._training import (
     TrainingHistory,
     build_net,
     learning_warning,
+    signal_variance,
 )
 
 __all__ = ["fit_many", "stackable", "fit_stacked"]
@@ -253,8 +254,7 @@ class _StackLog:
             history.record("train_psnr", float(psnr[epoch]))
             history.record("event_lr", float(self.lrs[epoch, k]))
         if self.epochs >= LEARNING_CHECK_EPOCH:
-            # The signal's variance: the error of predicting its mean.
-            variance = float(np.mean(np.var(job.y, axis=0))) * estimator.signal_map_.scale**2
+            variance = signal_variance(job.y, estimator.signal_map_.scale)
             learning_warning(
                 float(mse[LEARNING_CHECK_EPOCH - 1]),
                 variance,
