@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,6 +32,7 @@ __all__ = [
     "BatchOrder",
     "CudaGraphs",
     "EpochRunner",
+    "ErrorGuidedOrder",
     "LearningRateSchedule",
     "TrainingSettings",
     "adam_options",
@@ -68,6 +70,7 @@ class TrainingSettings:
         Seeds the initialisation and the batch order.
     device : str
     precision : {"float32", "tf32", "bfloat16"}
+    sampling : {"error"} or None, default=None
     """
 
     lr: float
@@ -80,6 +83,8 @@ class TrainingSettings:
     seed: int
     device: str
     precision: str
+    #: How mini-batches are drawn: None (shuffled) or "error" (:class:`ErrorGuidedOrder`).
+    sampling: str | None = None
 
     def schedule_for(self, lr: Sequence[float]) -> LearningRateSchedule:
         """The learning-rate schedule of networks starting at ``lr`` (one per network)."""
@@ -197,11 +202,82 @@ class BatchOrder:
             return [slice(k * size, (k + 1) * size) for k in self._window_order]
         return [self.index[start : start + size] for start in range(0, self.n_samples, size)]
 
+    def loss_weights(self, index) -> torch.Tensor | None:
+        """The weight of each sample of the batch ``index`` in its loss; None: the plain
+        mean (every sample drawn once an epoch)."""
+        return None
 
-#: ``step(coords, targets) -> sums``: one optimisation step on a batch, returning a device
-#: tensor of sums to add up over the epoch (the loss times the batch size, the squared
-#: error, ...: any fixed shape).
-Step = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    def record_errors(self, index, errors: torch.Tensor) -> None:
+        """Take the batch's squared errors, ``(batch,)`` (an error-guided order draws the
+        next epoch from them; this one ignores them)."""
+
+
+class ErrorGuidedOrder(BatchOrder):
+    """Mini-batches drawn with a preference for the samples of largest recent error, and
+    the weights that keep the loss unbiased (importance sampling).
+
+    Each epoch draws ``n_samples`` samples with replacement from ``p_i = (1 - uniform)
+    e_i / sum(e) + uniform / n``, where ``e_i`` is the squared error sample ``i`` had the
+    last time a step trained on it (1 before: the first epoch draws uniformly). A sample's
+    loss is weighted by ``1 / (n p_i)``, so that the expected loss of a step is the mean
+    loss over all samples, as with shuffled mini-batches: the steps spend their work where
+    the error is, without changing what is minimised (the correction of soft mining,
+    Kheradmand et al., CVPR 2024; EVOS, CVPR 2025, selects without one). The uniform share
+    keeps every sample drawn and the weights at most ``1 / uniform``.
+
+    Parameters
+    ----------
+    n_samples, batch_size : int
+    device : str or torch.device
+    seed : int or None
+    uniform : float, default=0.5
+        The share of the uniform distribution in ``p``, in (0, 1].
+    """
+
+    def __init__(
+        self,
+        n_samples: int,
+        batch_size: int,
+        *,
+        device: str | torch.device,
+        seed: int | None,
+        uniform: float = 0.5,
+    ) -> None:
+        super().__init__(n_samples, batch_size, device=device, seed=seed)
+        if self.full:
+            raise ValueError("error-guided sampling needs mini-batches smaller than the data")
+        if not 0 < uniform <= 1:
+            raise ValueError(f"uniform must be in (0, 1], got {uniform!r}")
+        self.uniform = float(uniform)
+        self.errors = torch.ones(self.n_samples, device=self.index.device)
+        self.probabilities = torch.full_like(self.errors, 1 / self.n_samples)
+
+    def draw(self) -> None:
+        total = self.errors.sum()
+        guided = self.errors / torch.where(total > 0, total, 1)
+        torch.add(
+            (1 - self.uniform) * guided, self.uniform / self.n_samples, out=self.probabilities
+        )
+        torch.multinomial(
+            self.probabilities,
+            self.n_samples,
+            replacement=True,
+            generator=self.generator,
+            out=self.index,
+        )
+
+    def loss_weights(self, index) -> torch.Tensor:
+        return 1 / (self.n_samples * self.probabilities[index])
+
+    def record_errors(self, index, errors: torch.Tensor) -> None:
+        self.errors[index] = errors.detach().to(self.errors.dtype)
+
+
+#: ``step(coords, targets, index) -> sums``: one optimisation step on a batch (``index``,
+#: as :meth:`BatchOrder.batches` gives it, says which samples), returning a device tensor
+#: of sums to add up over the epoch (the loss times the batch size, the squared error,
+#: ...: any fixed shape).
+Step = Callable[[torch.Tensor, torch.Tensor, Any], torch.Tensor]
 
 
 class CudaGraphs:
@@ -314,7 +390,7 @@ class EpochRunner:
     def _epoch(self) -> torch.Tensor:
         totals = None
         for index in self.order.batches():
-            sums = self.step(self.X[index], self.y[index])
+            sums = self.step(self.X[index], self.y[index], index)
             totals = sums if totals is None else totals + sums
         return totals
 

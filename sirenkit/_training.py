@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from skorch import NeuralNetRegressor
 from skorch.callbacks import Callback, Checkpoint
 from skorch.history import History
@@ -35,6 +34,7 @@ from ._caller import warn_at_caller
 from ._engine import (
     BatchOrder,
     EpochRunner,
+    ErrorGuidedOrder,
     TrainingSettings,
     adam_options,
     set_learning_rate,
@@ -270,19 +270,36 @@ class INRNet(NeuralNetRegressor):
             self._lr_tensors = [g["lr"] for g in self.optimizer_.param_groups]
         return runner
 
-    def _lean_step(self, coords: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    def _lean_step(self, coords: torch.Tensor, targets: torch.Tensor, index) -> torch.Tensor:
         """skorch's training step without its host work: ``[loss * batch, squared error]``."""
         self._zero_grad_optimizer()
-        step = self.train_step_single((coords, targets))
+        step = self._weighted_step(self.epoch_runner_.order, index, (coords, targets))
         self._step_optimizer(None)
         return self._step_sums(step, targets)
+
+    def _weighted_step(self, order: BatchOrder, index, batch, step_fn=None, **fit_params):
+        """``step_fn(batch)`` (skorch's ``train_step_single`` by default) with the order's
+        loss weights of the samples ``index`` (see :meth:`get_loss`), and the batch's
+        squared errors handed back to the order."""
+        self._loss_weights = order.loss_weights(index)
+        try:
+            step = (step_fn or self.train_step_single)(batch, **fit_params)
+        finally:
+            weights, self._loss_weights = self._loss_weights, None
+        if weights is not None:
+            order.record_errors(index, self._sample_errors)
+            step["loss_weights"] = weights
+        return step
 
     def _step_sums(self, step: dict, targets: torch.Tensor) -> torch.Tensor:
         loss = step["loss"].detach() * len(targets)
         if not self.scores_signal:
             return torch.stack([loss, torch.zeros_like(loss)])
-        output = step["y_pred"][0].detach()
-        return torch.stack([loss, F.mse_loss(output, targets, reduction="sum")])
+        squared = (step["y_pred"][0].detach() - targets).square()
+        weights = step.get("loss_weights")
+        if weights is not None:  # an unbiased estimate of the sum over all samples
+            squared = weights[:, None] * squared.flatten(1)
+        return torch.stack([loss, squared.sum()])
 
     def _epoch_with_batch_hooks(
         self, iterator, prefix: str, step_fn, fit_params
@@ -292,7 +309,7 @@ class INRNet(NeuralNetRegressor):
         sums = None
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=True)
-            step = step_fn(batch, **fit_params)
+            step = self._weighted_step(iterator.order, iterator.index, batch, step_fn, **fit_params)
             self.history.record_batch(prefix + "_loss", step["loss"].item())
             self.history.record_batch(prefix + "_batch_size", len(batch[0]))
             self.notify("on_batch_end", batch=batch, training=True, **step)
@@ -323,7 +340,7 @@ class INRNet(NeuralNetRegressor):
     def __getstate__(self):
         state = super().__getstate__()
         # A CUDA graph and a bound step, and what they hold: not pickled.
-        for name in ("epoch_runner_", "_runner_key", "_lr_tensors", "_stepwise"):
+        for name in ("epoch_runner_", "_runner_key", "_lr_tensors", "_stepwise", "_sample_errors"):
             state.pop(name, None)
         return state
 
@@ -345,7 +362,15 @@ class INRNet(NeuralNetRegressor):
         return output.float()
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        return super().get_loss(y_pred[1], y_true, X=X, training=training)
+        """The criterion's loss on what the network trains on (``y_pred[1]``); in a
+        training step of an error-guided order, the mean of each sample's squared error
+        times its weight (an unbiased estimate of the MSE over all samples)."""
+        weights = getattr(self, "_loss_weights", None) if training else None
+        if weights is None:
+            return super().get_loss(y_pred[1], y_true, X=X, training=training)
+        squared = (y_pred[1] - y_true).square().flatten(1).mean(dim=1)
+        self._sample_errors = squared.detach()
+        return (weights * squared).mean()
 
     def evaluate(
         self, X: np.ndarray, batch_size: int, operator: Operator | None = None
@@ -439,6 +464,13 @@ class CoordinateBatches:
     windows : bool, default=False
         Batches are windows of consecutive samples (a loss along time needs them); with
         ``shuffle`` the order of the windows is shuffled, not the samples.
+    sampling : {"error"} or None, default=None
+        ``"error"``: mini-batches of an :class:`sirenkit._engine.ErrorGuidedOrder`.
+
+    Attributes
+    ----------
+    index : slice or Tensor
+        The samples of the batch yielded last.
     """
 
     def __init__(
@@ -448,12 +480,17 @@ class CoordinateBatches:
         shuffle: bool = False,
         seed: int | None = None,
         windows: bool = False,
+        sampling: str | None = None,
     ) -> None:
         self.X, self.y = dataset.X, dataset.y
         device = self.X.device if isinstance(self.X, torch.Tensor) else "cpu"
-        self.order = BatchOrder(
-            len(self.X), batch_size, device=device, seed=seed, windows=windows, shuffle=shuffle
-        )
+        if sampling == "error":
+            self.order = ErrorGuidedOrder(len(self.X), batch_size, device=device, seed=seed)
+        else:
+            self.order = BatchOrder(
+                len(self.X), batch_size, device=device, seed=seed, windows=windows, shuffle=shuffle
+            )
+        self.index = slice(None)
 
     def __len__(self) -> int:
         return self.order.steps
@@ -461,6 +498,7 @@ class CoordinateBatches:
     def __iter__(self):
         self.order.draw()
         for index in self.order.batches():
+            self.index = index
             if not isinstance(self.X, torch.Tensor) and not isinstance(index, slice):
                 index = index.cpu().numpy()
             yield self.X[index], None if self.y is None else self.y[index]
@@ -751,6 +789,7 @@ def build_net(
         iterator_train__shuffle=True,
         iterator_train__windows=plan.time_ordered,
         iterator_train__seed=settings.seed,
+        iterator_train__sampling=settings.sampling,
         iterator_valid=CoordinateBatches,
         iterator_valid__batch_size=estimator.predict_batch_size,
         train_split=None,

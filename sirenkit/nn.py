@@ -38,6 +38,7 @@ __all__ = [
     "WireLayer",
     "FourierFeatures",
     "FourierReluLayer",
+    "HashGridEncoding",
     "MLP",
     "Siren",
     "ReluMLP",
@@ -183,6 +184,12 @@ class Layer(nn.Module):
     def first_layers(cls, in_features: int, width: int, *, init: str, **params) -> list[Layer]:
         """The layers that read the coordinates: one layer of this type by default."""
         return [cls(in_features, width, init=init, is_first=True, **params)]
+
+    def scale_weights_(self, factor: float) -> None:
+        """Multiply the initial weights by ``factor`` (weight scaling, see
+        :class:`NetworkSpec`)."""
+        with torch.no_grad():
+            self.linear.weight.mul_(factor)
 
     def output_layer(self, in_features: int, out_features: int, init: str) -> LinearLayer:
         """The linear output layer after this one (its Sitzmann bound uses this layer's
@@ -675,8 +682,197 @@ class FourierFeatures(Layer):
             )
         return value, torch.cat([-sine * jacobian, cosine * jacobian], -1), laplace
 
+    def scale_weights_(self, factor: float) -> None:
+        """Nothing: the encoding's frequencies are fixed, not trained weights."""
+
     def extra_repr(self) -> str:
         return f"encoding={self.encoding!r}, scale={self.scale:g}"
+
+
+#: Primes of the spatial hash, one per axis (Teschner et al. 2003, as instant-ngp uses).
+HASH_PRIMES = (1, 2654435761, 805459861)
+
+
+def smoothstep(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``s(t) = 3t^2 - 2t^3`` and its first and second derivatives, elementwise."""
+    return t * t * (3 - 2 * t), 6 * t * (1 - t), 6 - 12 * t
+
+
+class HashGridEncoding(Layer):
+    """A trained multiresolution hash-grid encoding (instant-ngp, Müller et al. 2022) with
+    smoothstep interpolation, so that its gradient and Laplacian are exact and nonzero.
+
+    ``levels`` grids of ``resolution_l`` cells per axis, from ``coarsest`` to ``finest``
+    in a geometric series, each with ``features`` trained values per vertex; a point's
+    encoding is, per level, the interpolation of the ``2^d`` vertices of its cell,
+    concatenated over the levels (``levels * features`` outputs). A level with at most
+    ``table_size`` vertices stores each vertex (dense); a finer one hashes the vertices
+    into ``table_size`` rows (collisions are resolved by training, as in instant-ngp).
+
+    The interpolation weight along an axis is ``s(t)``, ``s(t) = 3t^2 - 2t^3``, for the
+    position ``t`` in the cell, not ``t`` itself: instant-ngp's linear weights have zero
+    second derivative, which breaks Laplacians (Poisson, eikonal and PDE losses). With
+    ``s`` the encoding is C1 with piecewise-smooth second derivatives; its gradient is
+    zero on the grid planes of each level (``s'(0) = s'(1) = 0``), which the other levels
+    fill in. Coordinates are mapped from ``domain`` to each grid; outside it the encoding
+    holds its boundary value (zero derivatives).
+
+    Memory: ``sum_l min((resolution_l + 1)^d, table_size) * features`` parameters (with
+    Adam's two moments, three times that); for an image (d=2) the default 8 levels up to
+    256 cells are dense, 0.9 M parameters; in 3-D the finest levels hash into
+    ``table_size`` rows each.
+
+    Parameters
+    ----------
+    in_features : int
+        Coordinate dimension ``d`` (at most 3).
+    levels : int, default=8
+    features : int, default=4
+        Trained values per vertex and level.
+    table_size : int, default=2**18
+        Rows of a hashed level's table (a power of two).
+    finest : int, default=256
+        Cells per axis of the finest level.
+    coarsest : int, default=16
+        Cells per axis of the coarsest level (instant-ngp's default).
+    domain : (float, float), default=(-1.0, 1.0)
+        The coordinate interval the grids span, on every axis.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sirenkit.nn import HashGridEncoding
+    >>> encoding = HashGridEncoding(2, levels=4, features=2, finest=64)
+    >>> encoding(torch.zeros(5, 2)).shape, encoding.out_features
+    (torch.Size([5, 8]), 8)
+    """
+
+    name = "hashgrid"
+    elementwise = False  # a lookup, not W x + b
+
+    def __init__(
+        self,
+        in_features: int,
+        *,
+        levels: int = 8,
+        features: int = 4,
+        table_size: int = 2**18,
+        finest: int = 256,
+        coarsest: int = 16,
+        domain: tuple[float, float] = (-1.0, 1.0),
+    ) -> None:
+        nn.Module.__init__(self)  # no W x + b: Layer's own __init__ builds one
+        if not 1 <= in_features <= len(HASH_PRIMES):
+            raise ValueError(f"in_features must be 1 to {len(HASH_PRIMES)}, got {in_features}")
+        if table_size < 2 or table_size & (table_size - 1):
+            raise ValueError(f"table_size must be a power of two, got {table_size}")
+        if not 1 <= coarsest <= finest:
+            raise ValueError(f"finest must be at least coarsest={coarsest}, got {finest}")
+        low, high = (float(v) for v in domain)
+        if not high > low:
+            raise ValueError(f"domain must be an interval (low, high), got {domain}")
+        self.in_features, self.levels, self.features = in_features, levels, features
+        self.table_size, self.finest, self.coarsest = table_size, finest, coarsest
+        self.domain = (low, high)
+        growth = (finest / coarsest) ** (1 / max(levels - 1, 1))
+        cells = [int(round(coarsest * growth**level)) for level in range(levels)]
+        rows = [min((n + 1) ** in_features, table_size) for n in cells]
+        offsets = [sum(rows[:level]) for level in range(levels)]
+        self.register_buffer("cells", torch.tensor(cells), persistent=False)
+        self.register_buffer("offsets", torch.tensor(offsets), persistent=False)
+        self.register_buffer(
+            "dense",
+            torch.tensor([(n + 1) ** in_features <= table_size for n in cells]),
+            persistent=False,
+        )
+        # Vertex strides of a dense level, axis by axis: (levels, d).
+        self.register_buffer(
+            "strides",
+            torch.tensor([[(n + 1) ** a for a in range(in_features)] for n in cells]),
+            persistent=False,
+        )
+        self.register_buffer("primes", torch.tensor(HASH_PRIMES[:in_features]), persistent=False)
+        corners = torch.cartesian_prod(*[torch.tensor([0, 1])] * in_features)
+        self.register_buffer("corners", corners.reshape(-1, in_features), persistent=False)
+        # instant-ngp's initialisation: small, so the network starts near its output bias.
+        self.table = nn.Parameter(torch.empty(sum(rows), features).uniform_(-1e-4, 1e-4))
+
+    @property
+    def out_features(self) -> int:
+        return self.levels * self.features
+
+    def _cells(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Each point's table rows ``(n, levels, 2^d)``, position in its cell ``(n, levels,
+        d)`` and ``d(position)/dx`` ``(levels,)`` (0 outside the domain, per point)."""
+        low, high = self.domain
+        unit = (x - low) / (high - low)
+        inside = (unit >= 0) & (unit <= 1)
+        scaled = unit.clamp(0, 1)[:, None, :] * self.cells[:, None].to(x.dtype)
+        cell = scaled.floor().clamp(max=self.cells[:, None] - 1)
+        position = scaled - cell
+        vertex = cell.long()[:, :, None, :] + self.corners  # (n, levels, 2^d, d)
+        dense_row = (vertex * self.strides[:, None, :]).sum(-1)
+        hashed = vertex * self.primes
+        hash_row = hashed[..., 0]
+        for axis in range(1, self.in_features):
+            hash_row = hash_row ^ hashed[..., axis]
+        hash_row = hash_row & (self.table_size - 1)
+        rows = torch.where(self.dense[:, None], dense_row, hash_row) + self.offsets[:, None]
+        slope = self.cells.to(x.dtype) / (high - low)
+        return rows, position, inside[:, None, :] * slope[:, None]
+
+    def _vertices(self, rows: torch.Tensor) -> torch.Tensor:
+        """The trained values at ``rows``: ``(n, levels, 2^d, features)``."""
+        return nn.functional.embedding(rows, self.table)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rows, position, _ = self._cells(x)
+        weight = smoothstep(position)[0].unsqueeze(-2)  # (n, levels, 1, d)
+        weights = torch.where(self.corners.bool(), weight, 1 - weight).prod(-1)
+        encoded = (weights[..., None] * self._vertices(rows)).sum(-2)
+        return encoded.flatten(1)
+
+    def propagate(self, value, jacobian, laplace) -> Derivatives:
+        """The encoding and its exact derivatives by the product rule over the axes of the
+        interpolation weights, then the chain rule through the input's (the identity for
+        coordinates)."""
+        rows, position, slope = self._cells(value)
+        s, ds, d2s = (part.unsqueeze(-2) for part in smoothstep(position))
+        bit = self.corners.bool()
+        factor = torch.where(bit, s, 1 - s)  # (n, levels, 2^d, d)
+        first = torch.where(bit, ds, -ds) * slope.unsqueeze(-2)
+        second = torch.where(bit, d2s, -d2s) * slope.unsqueeze(-2).square()
+        vertices = self._vertices(rows)
+
+        def interpolate(replaced: dict[int, torch.Tensor]) -> torch.Tensor:
+            parts = [replaced.get(a, factor[..., a]) for a in range(self.in_features)]
+            weights = torch.stack(parts, -1).prod(-1)
+            return (weights[..., None] * vertices).sum(-2).flatten(1)
+
+        axes = range(self.in_features)
+        encoded = interpolate({})
+        gradients = [interpolate({a: first[..., a]}) for a in axes]
+        out_jacobian = sum(jacobian[..., a, None] * gradients[a] for a in axes)
+        if laplace is None:
+            return encoded, out_jacobian, None
+        out_laplace = sum(laplace[:, a, None] * gradients[a] for a in axes)
+        for a in axes:
+            for b in axes:
+                hessian = interpolate(
+                    {a: second[..., a]} if a == b else {a: first[..., a], b: first[..., b]}
+                )
+                metric = (jacobian[..., a] * jacobian[..., b]).sum(0)
+                out_laplace = out_laplace + metric[:, None] * hessian
+        return encoded, out_jacobian, out_laplace
+
+    def scale_weights_(self, factor: float) -> None:
+        """Nothing: the tables are values looked up, not weights of a product."""
+
+    def extra_repr(self) -> str:
+        return (
+            f"levels={self.levels}, features={self.features}, cells={self.coarsest}"
+            f"..{self.finest}, table_size={self.table_size}"
+        )
 
 
 @register_layer("fourier")
@@ -744,6 +940,10 @@ class MLP(nn.Module):
         (``"auto"``: the layer type's own).
     first_params, hidden_params : dict or None
         Keyword arguments of the first layer and of the others (e.g. ``omega_0``).
+    encoding : dict or None, default=None
+        Keyword arguments of a :class:`HashGridEncoding` that reads the coordinates before
+        the first layer (which then reads its ``levels * features`` outputs); None: no
+        encoding.
 
     Attributes
     ----------
@@ -775,6 +975,7 @@ class MLP(nn.Module):
         hidden_init: str = "auto",
         first_params: dict | None = None,
         hidden_params: dict | None = None,
+        encoding: dict | None = None,
     ) -> None:
         super().__init__()
         layer = self.default_layer if layer is None else layer
@@ -783,7 +984,12 @@ class MLP(nn.Module):
         cls = LAYERS[layer]
         hidden_init = cls.default_init if hidden_init == "auto" else hidden_init
         width = cls.hidden_width(hidden_features)
-        first = cls.first_layers(in_features, width, init=first_layer_init, **(first_params or {}))
+        encoder = [] if encoding is None else [HashGridEncoding(in_features, **encoding)]
+        reads = encoder[0].out_features if encoder else in_features
+        first = [
+            *encoder,
+            *cls.first_layers(reads, width, init=first_layer_init, **(first_params or {})),
+        ]
         others = [
             cls(width, width, init=hidden_init, **(hidden_params or {}))
             for _ in range(hidden_layers)
@@ -887,6 +1093,11 @@ class NetworkSpec:
     hidden_params: dict[str, Any] = field(default_factory=dict)
     #: Start with a zero output layer (a residual fit starts from its base signal).
     zero_output: bool = False
+    #: The :class:`HashGridEncoding`'s keyword arguments, or None (no encoding).
+    encoding: dict[str, Any] | None = None
+    #: Weight scaling (Yeom et al., ICLR 2025): the initial weights of every layer but
+    #: the output layer times this factor (1: none).
+    weight_scale: float = 1.0
 
     @property
     def shape(self) -> tuple:
@@ -896,6 +1107,7 @@ class NetworkSpec:
             self.out_features,
             self.hidden_features,
             self.hidden_layers,
+            None if self.encoding is None else tuple(sorted(self.encoding.items())),
         )
 
     def build(self, seed: int | None = None) -> MLP:
@@ -913,7 +1125,11 @@ class NetworkSpec:
                 hidden_init=self.hidden_init,
                 first_params=self.first_params,
                 hidden_params=self.hidden_params,
+                encoding=self.encoding,
             )
+        if self.weight_scale != 1.0:
+            for layer in module.hidden:
+                layer.scale_weights_(self.weight_scale)
         if self.zero_output:
             nn.init.zeros_(module.output.linear.weight)
             nn.init.zeros_(module.output.linear.bias)

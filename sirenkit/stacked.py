@@ -120,9 +120,13 @@ def stackable(estimator) -> bool:
     """Whether ``estimator.fit`` is a plain fit of its signal, which the stack reproduces:
     an estimator whose ``fits_signal_itself`` (:class:`~sirenkit.INRRegressor`,
     SirenRegressor, ReluMLPRegressor) with the MSE loss, float32 or TF32 arithmetic, no
-    compilation, callbacks, checkpoints or warm start."""
+    encoding, error-guided sampling, compilation, callbacks, checkpoints or warm start. The
+    others are fitted one by one (a hash grid's tables are a lookup, not the batched
+    matrix products a stack shares; error-guided batches differ from network to network)."""
     return (
         getattr(estimator, "fits_signal_itself", False)
+        and estimator.encoding is None
+        and estimator.sampling is None
         and estimator.loss == "mse"
         and estimator.precision in ("auto", *STACKABLE_PRECISIONS)
         and not estimator.compile
@@ -190,7 +194,7 @@ def _train_stack_here(jobs: list[_Job]) -> list[BaseINR]:
     state = {name: (torch.zeros_like(p), torch.zeros_like(p)) for name, p in params.items()}
     step_count = torch.zeros((), dtype=torch.float64, device=device)
 
-    def step(coords: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    def step(coords: torch.Tensor, targets: torch.Tensor, index) -> torch.Tensor:
         targets = targets.transpose(0, 1)  # (K, batch, C)
         grads, losses = gradient(params, coords, targets)
         with torch.no_grad():

@@ -16,6 +16,7 @@ import torch
 from sklearn.base import clone
 
 from sirenkit import (
+    INRRegressor,
     PoissonSolver,
     SignedDistanceRegressor,
     SirenRegressor,
@@ -61,6 +62,18 @@ def test_mini_batch_fits_replay_a_graph_per_epoch_and_learn():
     assert psnrs[-1] > psnrs[1] + 10  # the replayed epochs trained
     rates = est.history_[:, "event_lr"]  # the schedule reached the captured optimizer
     assert rates[0] == pytest.approx(est.lr_) and rates[-1] < rates[0] / 10
+
+
+@pytest.mark.parametrize("sampling", [None, "error"])
+def test_hash_grid_and_error_guided_fits_replay_graphs_on_cuda(sampling):
+    coords, pixels = image_to_samples(_image(128))
+    grid = dict(encoding="hashgrid", activation="relu", hidden_features=64, hidden_layers=1)
+    est = INRRegressor(**grid, sampling=sampling, max_epochs=30, random_state=0, device="cuda")
+    est.fit(coords, pixels)
+    assert est.net_.step_mode_ == "graph", est.net_.graph_fallback_
+    assert psnr(pixels, est.predict(coords)) > 35
+    lap = est.predict_laplacian(coords[:100])
+    assert np.isfinite(lap).all() and np.abs(lap).max() > 0
 
 
 def test_seeded_cuda_fits_repeat_bit_for_bit():

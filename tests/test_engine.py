@@ -15,6 +15,7 @@ from sirenkit import LearningWarning, SirenRegressor, UnitsWarning, fit_many, gr
 from sirenkit._engine import (
     BatchOrder,
     EpochRunner,
+    ErrorGuidedOrder,
     LearningRateSchedule,
     adam_options,
     adam_step,
@@ -153,6 +154,111 @@ def test_full_batch_is_one_slice_and_windows_are_consecutive():
     assert plain.batches() == [slice(0, 4), slice(4, 8), slice(8, 12)]
 
 
+def test_error_guided_order_draws_by_error_and_weights_the_loss_unbiased():
+    n, uniform = 50, 0.5
+    order = ErrorGuidedOrder(n, 10, device="cpu", seed=0, uniform=uniform)
+    order.draw()  # no errors recorded yet: uniform
+    torch.testing.assert_close(order.probabilities, torch.full((n,), 1 / n))
+    losses = torch.linspace(0, 1, n) ** 4  # most of the error in a few samples
+    order.record_errors(torch.arange(n), losses)
+    expected = (1 - uniform) * losses / losses.sum() + uniform / n
+    counts, estimates = torch.zeros(n), []
+    for _ in range(400):
+        order.draw()
+        torch.testing.assert_close(order.probabilities, expected)
+        for index in order.batches():
+            counts += torch.bincount(index, minlength=n)
+            # A step's loss: the mean of the weighted per-sample losses.
+            estimates.append((order.loss_weights(index) * losses[index]).mean())
+    # The samples are drawn by their probabilities...
+    assert torch.allclose(counts / counts.sum(), expected, atol=0.004)
+    assert counts[-5:].sum() > 5 * counts[:5].sum()
+    # ... and the weighted loss estimates the plain mean over all samples, not the
+    # mean under p (0.151 here, against 0.198 unweighted).
+    assert abs(torch.stack(estimates).mean() - losses.mean()) < 0.005
+    assert abs((expected * losses).sum() - losses.mean()) > 0.04
+
+
+def test_error_guided_order_needs_mini_batches_and_a_uniform_share():
+    with pytest.raises(ValueError, match="needs mini-batches"):
+        ErrorGuidedOrder(10, None, device="cpu", seed=0)
+    with pytest.raises(ValueError, match=r"uniform must be in \(0, 1\]"):
+        ErrorGuidedOrder(10, 4, device="cpu", seed=0, uniform=0.0)
+
+
+def test_a_fit_with_error_guided_batches_scores_the_mse_of_all_samples():
+    """With a network that does not move (lr 1e-12), each epoch's score is an estimate of
+    the same MSE: the weights make it unbiased though the batches favour large errors."""
+    X = grid_coords((32, 32))
+    strip = X[:, 0] > 0.8
+    y = np.where(strip, 1.0, 0.0).astype(np.float32)  # the error is in one strip
+    probabilities = ProbabilityRecorder()
+    est = SirenRegressor(
+        sampling="error",
+        batch_size=128,
+        lr=1e-12,
+        lr_schedule=None,
+        max_epochs=40,
+        hidden_features=16,
+        hidden_layers=1,
+        random_state=0,
+        callbacks=[("probabilities", probabilities)],
+    ).fit(X, y)
+    exact = float(np.mean((est.predict(X) - y) ** 2))
+    # The score (squared errors) and the loss trained on (scaled targets) both estimate it.
+    assert abs(np.mean(est.history_[1:, "train_mse"]) - exact) < 0.05 * exact
+    exact_loss = exact / est.target_scale_**2
+    assert abs(np.mean(est.history_[1:, "train_loss"]) - exact_loss) < 0.05 * exact_loss
+    # The steps handed their errors back: the next epochs favour the strip.
+    last = probabilities.seen_[-1]
+    assert last[strip].mean() > 1.3 * last[~strip].mean()
+
+
+class ProbabilityRecorder(Callback):
+    def initialize(self):
+        self.seen_ = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.seen_.append(net.epoch_runner_.order.probabilities.numpy().copy())
+
+
+@pytest.mark.parametrize("stepwise", [False, True])
+def test_error_guided_fits_are_seeded_and_learn(stepwise):
+    X = grid_coords((32, 32))
+    y = (0.5 + 0.4 * np.sin(6 * X[:, 0]) * np.cos(5 * X[:, 1])).astype(np.float32)
+    callbacks = [("recorder", BatchRecorder())] if stepwise else None
+
+    def fit():
+        return SirenRegressor(
+            sampling="error",
+            batch_size=256,
+            lr=1e-3,
+            max_epochs=30,
+            hidden_features=32,
+            hidden_layers=1,
+            random_state=0,
+            callbacks=callbacks,
+        ).fit(X, y)
+
+    first, second = fit(), fit()
+    np.testing.assert_array_equal(first.predict(X), second.predict(X))
+    assert first.history_[-1, "train_psnr"] > 25
+
+
+def test_error_guided_sampling_is_refused_where_it_cannot_weight_the_loss():
+    X = grid_coords((16, 16))
+    y = X[:, 0].astype(np.float32)
+    with pytest.raises(ValueError, match="sampling='error' needs mini-batches"):
+        SirenRegressor(sampling="error", batch_size=None, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="loss='mse'"):
+        SirenRegressor(sampling="error", batch_size=64, loss="mse+fft", max_epochs=1).fit(
+            grid_coords(256), y
+        )
+    fitted = fit_many(SirenRegressor(sampling="error", batch_size=64, max_epochs=2), X, [y, -y])
+    assert all(est.sampling == "error" for est in fitted)
+
+
 # -- the epochs: eager, captured, falling back -------------------------------------------
 class ReplayingGraphs:
     """A stand-in for CudaGraphs on the CPU: "capture" keeps the epoch's function and
@@ -183,7 +289,7 @@ class ReplayingGraphs:
 
 
 def _counting_step(seen: list):
-    def step(coords, targets):
+    def step(coords, targets, index):
         seen.append(coords.clone())
         return torch.stack([targets.sum(), torch.tensor(float(len(coords)))])
 
@@ -240,11 +346,11 @@ def test_a_failed_capture_trains_on_eagerly_and_says_why():
 def test_graphs_need_cuda_and_steps_that_read_fixed_tensors():
     X = torch.zeros(10, 1)
     assert not EpochRunner(
-        lambda x, y: x.sum(), X, X, BatchOrder(10, 4, device="cpu", seed=0), graphs=True
+        lambda x, y, index: x.sum(), X, X, BatchOrder(10, 4, device="cpu", seed=0), graphs=True
     ).graphs  # the CPU
     windows = BatchOrder(10, 4, device="cpu", seed=0, windows=True)
     assert not EpochRunner(
-        lambda x, y: x.sum(), X, X, windows, graphs=True, backend=ReplayingGraphs()
+        lambda x, y, index: x.sum(), X, X, windows, graphs=True, backend=ReplayingGraphs()
     ).graphs
 
 

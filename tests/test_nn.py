@@ -120,3 +120,21 @@ def test_a_registered_layer_gets_derivatives_estimators_and_plots(gauss_layer):
     )
     assert est.predict_gradient(points).shape == (64, 2)
     assert [name for name, _ in layer_activations(est, points)] == ["test-gauss 1", "test-gauss 2"]
+
+
+@pytest.mark.parametrize("encoding", [None, dict(levels=2, finest=8, coarsest=4)])
+@pytest.mark.parametrize("layer", ["sine", "relu", "fourier"])
+def test_weight_scaling_multiplies_every_trained_weight_matrix_but_the_output(layer, encoding):
+    from sirenkit.nn import NetworkSpec
+
+    plain = NetworkSpec(layer, 2, 3, 16, 2, encoding=encoding)
+    scaled = NetworkSpec(layer, 2, 3, 16, 2, encoding=encoding, weight_scale=2.5)
+    a, b = plain.build(seed=0), scaled.build(seed=0)
+    trained = [i for i, m in enumerate(a.hidden) if getattr(m, "linear", None) is not None]
+    for i, (one, other) in enumerate(zip(a.hidden, b.hidden)):
+        for (name, x), (_, y) in zip(one.named_parameters(), other.named_parameters()):
+            factor = 2.5 if name == "linear.weight" and one.linear.weight.requires_grad else 1.0
+            torch.testing.assert_close(y, factor * x, msg=f"hidden.{i}.{name}")
+    assert len(trained) >= 3
+    for x, y in zip(a.output.parameters(), b.output.parameters()):
+        torch.testing.assert_close(x, y)

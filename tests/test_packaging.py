@@ -59,6 +59,7 @@ def test_readme_python_snippets_run(tmp_path, monkeypatch):
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["big"].shape == (64, 64, 3)
+    assert namespace["fast"].network_.encoding["finest"] == 48
     assert namespace["recovered"].shape == (48, 48, 3)
     assert namespace["audio_est"].hidden_layers_ == 3
     assert namespace["high"].shape == namespace["baseline"].shape == (48, 48, 3)
