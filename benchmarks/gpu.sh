@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU run, within 8 minutes on one GPU: the CUDA test module, then the measurements of
-# the lean training step (issue 28) and the GPU rows docs/benchmarks.md lacks. Writes one
+# the lean training step (issue 28), the GPU rows docs/benchmarks.md lacks and the time to
+# quality of issue 30's levers. Writes one
 # markdown file naming the device; every section appends its rows as it measures them
 # (python -u), stops starting new work when its budget is spent, and is killed at its
 # limit, so a run cut short keeps what it measured.
@@ -50,6 +51,7 @@ if [ $SMOKE = 1 ]; then
     section 60 "Per-device defaults" benchmarks/device_defaults.py --side 16 --epochs 2 --batches none,128 --device cpu --budget 40
     section 90 "Stacked sweeps" benchmarks/sweeps.py --quick --epochs 2 --plain-jobs 1 --device cpu --budget 60
     section 30 "Image-fitting table" benchmarks/image_table.py --images 1 --crop 16 --epochs 3 --width 16 --device cpu --budget 20
+    section 60 "Time to quality" benchmarks/time_to_quality.py --side 16 --seconds 1 --epochs 2 --photos astronaut --skip-between --device cpu
 else
     # H100/H200 SXM float32 (non-tensor) peak: 67 TFLOP/s.
     section 100 "CUDA test module" -m pytest tests/test_cuda.py -v -rs -p no:cacheprovider -o addopts=""
@@ -57,7 +59,8 @@ else
     section 45 "Time to 30 and 40 dB: tutorial loop against SirenRegressor()" benchmarks/reference.py --sizes 256 --steps 10 --repeats 1 --methods reference,estimator --quality --quality-epochs 300
     section 70 "Per-device defaults" benchmarks/device_defaults.py --budget 60
     section 50 "Stacked sweeps" benchmarks/sweeps.py --quick --epochs 200 --plain-jobs 1 --device cuda --budget 35
-    section 170 "Image-fitting table (11 whole LR images, 5000 epochs)" benchmarks/image_table.py --budget 160
+    section 130 "Image-fitting table (11 whole LR images, 5000 epochs)" benchmarks/image_table.py --budget 120
+    section 40 "Time to quality" benchmarks/time_to_quality.py --photos astronaut --seconds 6 --skip-between --candidates "SirenRegressor();hash grid, ReLU 2x64;SIREN, weight_scale=1.5"
 fi
 rm -f "$OUT.err"
 echo "wrote $OUT" >&2
