@@ -51,7 +51,7 @@ if [ $SMOKE = 1 ]; then
     section 60 "Per-device defaults" benchmarks/device_defaults.py --side 16 --epochs 2 --batches none,128 --device cpu --budget 40
     section 90 "Stacked sweeps" benchmarks/sweeps.py --quick --epochs 2 --plain-jobs 1 --device cpu --budget 60
     section 30 "Image-fitting table" benchmarks/image_table.py --images 1 --crop 16 --epochs 3 --width 16 --device cpu --budget 20
-    section 60 "Time to quality" benchmarks/time_to_quality.py --side 16 --seconds 1 --epochs 2 --photos astronaut --skip-between --device cpu
+    section 60 "Time to quality" benchmarks/time_to_quality.py --side 128 --seconds 1 --epochs 1 --photos astronaut --skip-between --device cpu
 else
     # H100/H200 SXM float32 (non-tensor) peak: 67 TFLOP/s.
     section 100 "CUDA test module" -m pytest tests/test_cuda.py -v -rs -p no:cacheprovider -o addopts=""
