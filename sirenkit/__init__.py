@@ -18,6 +18,7 @@ from .coords import (
 )
 from .metrics import psnr
 from .model_selection import FullSampleSplit
+from .pde import PDESolver
 from .poisson import PoissonSolver
 from .regressors import INRRegressor, ReluMLPRegressor, SirenRegressor
 from .resample import bicubic_upscale
@@ -32,6 +33,7 @@ __all__ = [
     "SirenRegressor",
     "ReluMLPRegressor",
     "PoissonSolver",
+    "PDESolver",
     "SirenSuperResolver",
     "SignedDistanceRegressor",
     "CoordinateRangeWarning",

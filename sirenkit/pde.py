@@ -1,0 +1,474 @@
+"""Partial differential equations: a network fitted to a residual and its conditions.
+
+:class:`PDESolver` minimises ``residual_weight * mean(r^2) + sum_k weight_k * mean((B_k u -
+g_k)^2)``: ``r`` is the user's residual of the equation at collocation points, written with
+the network's value and exact derivatives (:class:`Fields`), and each :class:`Condition`
+fixes the value (or a first derivative) of the solution at its points, such as boundary
+or initial conditions. It is an estimator like the others: ``GridSearchCV`` over
+``omega_0``, ``activation`` or the width compares networks on the same equation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from . import operators
+from ._base import NONNEGATIVE, POSITIVE
+from ._plan import Model, SignalMap, Stage, TrainingPlan
+from .regressors import INRRegressor, activation_docstring
+
+__all__ = ["Condition", "Fields", "PDESolver"]
+
+
+@dataclass(frozen=True, eq=False)
+class Condition:
+    """What the solution must be at some points: its value, or its first derivative along
+    one coordinate axis (a Dirichlet, initial or Neumann-type condition).
+
+    Parameters
+    ----------
+    points : array-like of shape (m, d)
+        In the coordinates of the collocation points.
+    values : array-like of shape (m,) or (m, n_outputs)
+    weight : float, default=1.0
+        The weight of its mean squared error in the loss.
+    axis : int or None, default=None
+        None: the condition is on the value; an int: on the derivative along that
+        coordinate axis (e.g. ``u_t = 0`` at ``t = 0`` with time on axis 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sirenkit.pde import Condition
+    >>> edge = np.stack([np.linspace(-1, 1, 5), np.ones(5)], axis=1)
+    >>> Condition(edge, np.zeros(5)).points.shape
+    (5, 2)
+    """
+
+    points: np.ndarray
+    values: np.ndarray
+    weight: float = 1.0
+    axis: int | None = None
+
+    def checked(self, n_dims: int, n_outputs: int, index: int) -> Condition:
+        """This condition as float arrays, checked against the fit's dimensions."""
+        name = f"conditions[{index}]"
+        points = np.asarray(self.points, dtype=np.float64)
+        values = np.asarray(self.values, dtype=np.float64)
+        if points.ndim != 2 or points.shape[1] != n_dims:
+            raise ValueError(
+                f"{name}.points must have shape (m, {n_dims}) like the collocation points X, "
+                f"got {points.shape}"
+            )
+        values = values.reshape(len(values), -1) if values.ndim else values.reshape(1, 1)
+        if len(values) != len(points) or values.shape[1] != n_outputs:
+            raise ValueError(
+                f"{name}.values must have shape ({len(points)},) or ({len(points)}, "
+                f"{n_outputs}) (n_outputs={n_outputs}), got {np.shape(self.values)}"
+            )
+        if not (np.isfinite(points).all() and np.isfinite(values).all()):
+            raise ValueError(f"{name} has non-finite points or values")
+        if isinstance(self.weight, bool) or not isinstance(self.weight, Real) or self.weight < 0:
+            raise ValueError(f"{name}.weight must be a number >= 0, got {self.weight!r}")
+        if self.axis is not None and not (
+            isinstance(self.axis, Integral) and 0 <= self.axis < n_dims
+        ):
+            raise ValueError(f"{name}.axis must be None or 0 to {n_dims - 1}, got {self.axis!r}")
+        return Condition(points, values, float(self.weight), self.axis)
+
+
+class Fields:
+    """The network's solution at the collocation points and its exact derivatives, for a
+    residual to combine.
+
+    The gradient and Laplacian are propagated in closed form through the network's layers
+    (:func:`sirenkit.operators.forward_derivatives`) where every layer has a rule, by
+    autograd otherwise; a second derivative along one axis (``u_tt`` of a wave equation)
+    is the autograd derivative of the exact gradient. Each is computed once, when first
+    read, and keeps its graph so that the loss trains the network.
+
+    Attributes
+    ----------
+    x : Tensor of shape (n, d)
+        The collocation points.
+    u : Tensor of shape (n, C)
+        The solution (``C = n_outputs``; a complex field is two real channels).
+    source : Tensor of shape (n, k) or None
+        The ``y`` given to ``fit`` at these points (e.g. a source term), or None.
+    """
+
+    def __init__(
+        self, module: nn.Module, x: torch.Tensor, source: torch.Tensor | None = None
+    ) -> None:
+        self.module, self.x, self.source = module, x, source
+        self._forward = operators.supports_forward_derivatives(module)
+        self._u = self._gradient = self._laplacian = None
+
+    @property
+    def u(self) -> torch.Tensor:
+        if self._u is None:
+            self._u = self.module(self.x)
+        return self._u
+
+    @property
+    def gradient(self) -> torch.Tensor:
+        """``(n, C, d)``: ``du_c / dx_a``."""
+        if self._gradient is None:
+            if self._forward:
+                self._u, self._gradient, _ = operators.forward_derivatives(self.module, self.x, 1)
+            else:
+                self._gradient = operators.gradient(self.u, self.x)
+        return self._gradient
+
+    @property
+    def laplacian(self) -> torch.Tensor:
+        """``(n, C)``: the sum of the second derivatives over every axis."""
+        if self._laplacian is None:
+            if self._forward:
+                derivatives = operators.forward_derivatives(self.module, self.x, 2)
+                self._u, self._gradient, self._laplacian = derivatives
+            else:
+                self._laplacian = operators.laplacian(self.u, self.x)
+        return self._laplacian
+
+    def derivative(self, axis: int, order: int = 1) -> torch.Tensor:
+        """``(n, C)``: the first or second derivative along coordinate axis ``axis``."""
+        first = self.gradient[:, :, axis]
+        if order == 1:
+            return first
+        if order != 2:
+            raise ValueError(f"order must be 1 or 2, got {order!r}")
+        columns = [
+            torch.autograd.grad(first[:, c].sum(), self.x, create_graph=True)[0][:, axis]
+            for c in range(first.shape[1])
+        ]
+        return torch.stack(columns, dim=1)
+
+
+class SumOfSquares(nn.Module):
+    """The criterion of a :class:`PDEObjective`: the sum of squares of its weighted terms
+    (the targets are zeros)."""
+
+    def forward(self, terms: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return terms.square().sum()
+
+
+class PDEObjective:
+    """The plan's operator: on the stage's points (the collocation points, then each
+    condition's), the residual and the conditions' errors, each scaled by
+    ``sqrt(weight / size)`` so that their sum of squares is the weighted sum of means.
+
+    Parameters
+    ----------
+    residual : callable
+        ``residual(fields) -> Tensor of shape (n, ...)``.
+    n_collocation : int
+    conditions : list of Condition
+        Checked; their points follow the collocation points in the stage, in this order.
+    residual_weight : float
+    source : ndarray of shape (n_collocation, k) or None
+    scale : float or None
+        The residual is divided by it in the loss; None: the root mean square of the
+        first residual this objective computes (the initial network's), then kept.
+    """
+
+    def __init__(
+        self,
+        residual: Callable[[Fields], torch.Tensor],
+        n_collocation: int,
+        conditions: Sequence[Condition],
+        residual_weight: float,
+        source: np.ndarray | None,
+        scale: float | None = 1.0,
+    ) -> None:
+        self.residual, self.n_collocation = residual, n_collocation
+        self.conditions, self.residual_weight = list(conditions), residual_weight
+        self.source, self.scale = source, scale
+        self._tensors: dict = {}
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_tensors": {}}  # rebuilt on use, not pickled
+
+    def _device_data(self, like: torch.Tensor) -> tuple[torch.Tensor | None, list[torch.Tensor]]:
+        """The source and the conditions' values on ``like``'s device, converted once."""
+        key = (like.device, like.dtype)
+        if key not in self._tensors:
+            source = None if self.source is None else torch.as_tensor(self.source).to(like)
+            values = [torch.as_tensor(c.values).to(like) for c in self.conditions]
+            self._tensors[key] = (source, values)
+        return self._tensors[key]
+
+    def fields(self, module: nn.Module, coords: torch.Tensor) -> Fields:
+        source, _ = self._device_data(coords)
+        with torch.enable_grad():
+            x = coords.detach().requires_grad_(True)
+        return Fields(module, x, source)
+
+    def residual_of(self, fields: Fields) -> torch.Tensor:
+        """The user's residual, checked: a tensor of ``(n, ...)`` finite values."""
+        r = self.residual(fields)
+        n = len(fields.x)
+        if not isinstance(r, torch.Tensor) or r.ndim == 0 or r.shape[0] != n:
+            shape = tuple(r.shape) if isinstance(r, torch.Tensor) else type(r).__name__
+            raise ValueError(
+                f"residual must return a tensor of shape (n, ...) with one row per collocation "
+                f"point (n={n}), got {shape}"
+            )
+        return r
+
+    def __call__(self, module: nn.Module, coords: torch.Tensor) -> tuple:
+        with torch.enable_grad():
+            fields = self.fields(module, coords[: self.n_collocation])
+            r = self.residual_of(fields)
+            if self.scale is None:  # once, before the first step: a host read
+                self.scale = max(float(r.detach().square().mean().sqrt()), 1e-12)
+            weight = math.sqrt(self.residual_weight / r.numel()) / self.scale
+            terms = [weight * r.flatten()]
+            _, values = self._device_data(coords)
+            start = self.n_collocation
+            for condition, target in zip(self.conditions, values):
+                points = coords[start : start + len(target)]
+                start += len(target)
+                if condition.axis is None:
+                    predicted = module(points)
+                else:
+                    predicted = Fields(module, points.detach().requires_grad_(True)).derivative(
+                        condition.axis
+                    )
+                error = predicted - target
+                terms.append(math.sqrt(condition.weight / error.numel()) * error.flatten())
+        return fields.u, torch.cat(terms)[:, None]
+
+
+class PDESolver(INRRegressor):
+    _parameter_constraints = {
+        "residual": [callable],
+        "conditions": [list, tuple, None],
+        "residual_weight": [NONNEGATIVE],
+        "n_outputs": [Interval(Integral, 1, None, closed="left")],
+        "residual_scale": [POSITIVE, StrOptions({"auto"})],
+        "loss": [StrOptions({"mse"})],  # the objective is the weighted sum of squares
+    }
+    _model_parameters = ("n_outputs",)
+    # The frequencies of a smooth solution on [-1, 1]: the SIREN paper's omega_0 of 30 is
+    # meant for images of hundreds of pixels, and hidden layers at 30 let the network
+    # satisfy a residual at the collocation points with wiggles between them.
+    _activation_defaults = {"sine": {"omega_0": 5.0, "hidden_omega_0": 10.0}}
+    _targets_are_signal = False
+    fits_signal_itself = False
+
+    def __init__(
+        self,
+        *,
+        residual: Callable[[Fields], torch.Tensor] | None = None,
+        conditions: Sequence[Condition] | None = None,
+        residual_weight: float = 1.0,
+        n_outputs: int = 1,
+        residual_scale: float | str = "auto",
+        hidden_features: int = 64,
+        hidden_layers: int | str = 2,
+        max_epochs: int = 2000,
+        lr: float | str = 1e-3,
+        lr_schedule: str | None = "cosine",
+        **params,
+    ) -> None:
+        super().__init__(
+            hidden_features=hidden_features,
+            hidden_layers=hidden_layers,
+            max_epochs=max_epochs,
+            lr=lr,
+            lr_schedule=lr_schedule,
+            **params,
+        )
+        self.residual, self.conditions = residual, conditions
+        self.residual_weight, self.n_outputs = residual_weight, n_outputs
+        self.residual_scale = residual_scale
+
+    def fit(self, X, y=None):
+        """Fit the solution at the collocation points ``X`` (and the conditions).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_dims)
+            Collocation points, where the residual is evaluated.
+        y : array-like of shape (n_samples,) or (n_samples, k), default=None
+            Values the residual reads at those points as ``fields.source`` (e.g. the
+            source term sampled), or None.
+
+        Returns
+        -------
+        self
+        """
+        if self.residual is None:
+            raise ValueError(
+                "residual is required: a function of the Fields returning the equation's "
+                "residual, e.g. lambda f: -f.laplacian - f.source"
+            )
+        self._has_source = y is not None
+        if y is None:
+            y = np.zeros(len(np.asarray(X)))
+        return super().fit(X, y)
+
+    def _model(self, X: np.ndarray, y: np.ndarray) -> Model:
+        signal = SignalMap(
+            scale=1.0, center=np.zeros(self.n_outputs), single_output=self.n_outputs == 1
+        )
+        return self._activation_model(X, y, signal)
+
+    def _plan(self, X: np.ndarray, y: np.ndarray, model: Model) -> TrainingPlan:
+        if self.batch_size not in ("auto", None):
+            raise ValueError(
+                "PDESolver trains on all collocation and condition points at once: "
+                f"batch_size must be 'auto' or None, got {self.batch_size!r}"
+            )
+        conditions = [
+            Condition(*c).checked(X.shape[1], self.n_outputs, i)
+            if isinstance(c, tuple)
+            else c.checked(X.shape[1], self.n_outputs, i)
+            for i, c in enumerate(self.conditions or ())
+        ]
+        source = y.reshape(len(y), -1) if self._has_source else None
+        objective = self._objective(len(X), conditions, source)
+        points = np.concatenate([X, *(c.points for c in conditions)]).astype(np.float32)
+        return TrainingPlan(
+            stages=[Stage(points, np.zeros((len(points), 1)))],
+            criterion=SumOfSquares,
+            target_operator=objective,
+            scores_signal=False,
+            attributes={"conditions_": conditions, "objective_": objective},
+        )
+
+    def _objective(self, n: int, conditions, source) -> PDEObjective:
+        scale = None if self.residual_scale == "auto" else float(self.residual_scale)
+        return PDEObjective(self.residual, n, conditions, self.residual_weight, source, scale)
+
+    def residual_at(self, X, y=None) -> np.ndarray:
+        """The fitted solution's residual at points ``X`` (``y``: the source there, as in
+        ``fit``): an array of shape (n_samples, ...) as the residual returns it."""
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X)
+        source = None if y is None else np.asarray(y, dtype=np.float64).reshape(len(X), -1)
+        if self._has_source and source is None:
+            raise ValueError("this fit's residual reads a source: pass y at X as in fit")
+        objective = PDEObjective(self.residual, len(X), [], self.residual_weight, source)
+        module = self.net_.module_
+        coords = torch.as_tensor(X, dtype=torch.float32, device=self.device_)
+        with self._runtime(training=False):
+            fields = objective.fields(module, coords)
+            with torch.enable_grad():
+                residual = objective.residual_of(fields)
+        return residual.detach().cpu().numpy().astype(np.float64)
+
+    @property
+    def residual_scale_(self) -> float:
+        check_is_fitted(self, "net_")
+        return float(self.objective_.scale)
+
+    def score(self, X, y=None) -> float:
+        """Minus the mean squared residual at ``X`` (0 is best): how well the fitted
+        solution satisfies the equation there (the conditions are not scored). With
+        ``GridSearchCV``, held-out collocation points.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_dims)
+        y : array-like or None
+            The source at ``X``, if the fit read one.
+
+        Returns
+        -------
+        score : float
+        """
+        return -float(np.mean(self.residual_at(X, y) ** 2))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags
+
+
+PDESolver.__doc__ = activation_docstring(
+    """A network fitted to a partial differential equation.
+
+    ``fit(X, y=None)`` minimises ``residual_weight * mean(r^2) + sum_k weight_k *
+    mean((B_k u - g_k)^2)``, where ``r = residual(fields)`` is evaluated at the collocation
+    points ``X`` with the network's exact value and derivatives (:class:`Fields`: ``u``,
+    ``gradient``, ``laplacian``, ``derivative(axis, order)``), and each
+    :class:`Condition` ``(points, values, weight, axis)`` fixes the value, or the first
+    derivative along ``axis``, at its points (boundary and initial conditions). Training is
+    full-batch, on all points at once, through the estimators' engine. ``predict`` returns
+    the solution, ``predict_gradient`` / ``predict_laplacian`` its derivatives, ``score``
+    minus the mean squared residual.
+
+    Parameters
+    ----------
+    residual : callable
+        ``residual(fields) -> Tensor of shape (n, ...)``, zero where the equation holds,
+        written with torch operations on ``fields.u``, ``fields.gradient`` (n, C, d),
+        ``fields.laplacian`` (n, C), ``fields.derivative(axis, order)``, ``fields.x``
+        (the points) and ``fields.source`` (``y``). Use a named function (not a lambda)
+        for a fit that pickles or runs in joblib workers.
+    conditions : list of Condition (or of ``(points, values)`` tuples) or None
+    residual_weight : float, default=1.0
+    n_outputs : int, default=1
+        Channels of the solution (2 for a complex field: real and imaginary parts).
+    residual_scale : float or "auto", default="auto"
+        The residual is divided by this in the loss (``score`` and ``residual_at`` report
+        it unscaled), so that a residual whose terms are large (``k^2 u`` of a Helmholtz
+        equation, a source of 20) does not drown the conditions, nor a small one vanish
+        beside them. ``"auto"``: the root mean square of the initial network's residual
+        (read it from ``residual_scale_``). Measured on ``-lap u = f`` and a Helmholtz plane
+        wave on the square (1000 epochs): relative errors 3e-2 and 0.19 at 1, 7e-4 and 6e-4
+        at 10, 3e-4 and 6e-4 at 16.
+    hidden_features : int, default=64
+    hidden_layers : int, default=2
+    max_epochs : int, default=2000
+        Full-batch steps.
+    lr : float or "auto", default=1e-3
+    lr_schedule : {"auto", "cosine", "plateau", None}, default="cosine"
+        On ``-u'' = pi^2 sin(pi x)`` (2000 epochs) the plateau schedule stopped at a
+        relative error of 1e-2, the cosine one reached 3e-5.
+    %(activation_params)s
+        Here ``"sine"`` defaults to ``omega_0=5, hidden_omega_0=10``, for smooth solutions
+        on ``[-1, 1]``: with hidden layers at 30, 3 of 9 fits of that equation (3 seeds, 3
+        residual scales) satisfied it at the collocation points with wiggles between them
+        (relative error 1), at 10 none did (all below 1e-4).
+    %(common_params)s
+
+    Attributes
+    ----------
+    %(common_attributes)s
+    conditions_ : list of Condition
+        The conditions as fitted (float arrays).
+    residual_scale_ : float
+        The residual scale used (resolves ``"auto"``).
+
+    Examples
+    --------
+    Poisson's equation ``-u'' = pi^2 sin(pi x)`` on ``[-1, 1]`` with ``u(+-1) = 0``, whose
+    solution is ``sin(pi x)``:
+
+    >>> import numpy as np, torch
+    >>> from sirenkit import grid_coords
+    >>> from sirenkit.pde import Condition, PDESolver
+    >>> def poisson(f):
+    ...     return -f.laplacian - torch.pi**2 * torch.sin(torch.pi * f.x)
+    >>> X = grid_coords(64)
+    >>> ends = Condition(np.array([[-1.0], [1.0]]), np.zeros(2))
+    >>> est = PDESolver(residual=poisson, conditions=[ends], max_epochs=500,
+    ...                 random_state=0).fit(X)
+    >>> error = est.predict(X) - np.sin(np.pi * X[:, 0])
+    >>> bool(np.linalg.norm(error) / np.linalg.norm(np.sin(np.pi * X[:, 0])) < 1e-2)
+    True
+    """,
+    own=("hidden_features", "hidden_layers", "max_epochs", "lr", "lr_schedule"),
+)

@@ -1,0 +1,183 @@
+"""PDESolver: manufactured solutions, the residual interface, conditions and errors."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import GridSearchCV
+
+from sirenkit import grid_coords
+from sirenkit.nn import Siren
+from sirenkit.pde import Condition, Fields, PDESolver
+
+
+def square_edges(n: int = 64) -> np.ndarray:
+    s = np.linspace(-1, 1, n)
+    ones = np.ones(n)
+    return np.concatenate(
+        [np.stack(p, axis=1) for p in ((s, -ones), (s, ones), (-ones, s), (ones, s))]
+    )
+
+
+def relative_l2(predicted: np.ndarray, exact: np.ndarray) -> float:
+    return float(np.linalg.norm(predicted - exact) / np.linalg.norm(exact))
+
+
+def poisson_1d(f: Fields) -> torch.Tensor:
+    """-u'' = pi^2 sin(pi x): u = sin(pi x) with u(-1) = u(1) = 0."""
+    return -f.laplacian - torch.pi**2 * torch.sin(torch.pi * f.x)
+
+
+def poisson_2d(f: Fields) -> torch.Tensor:
+    """-lap u = 2 pi^2 sin(pi x) sin(pi y): u = sin(pi x) sin(pi y), zero on the square."""
+    x, y = f.x[:, :1], f.x[:, 1:]
+    return -f.laplacian - 2 * torch.pi**2 * torch.sin(torch.pi * x) * torch.sin(torch.pi * y)
+
+
+def poisson_with_source(f: Fields) -> torch.Tensor:
+    return -f.laplacian - f.source
+
+
+K = 4.0  # the plane wave's wavenumber
+
+
+def helmholtz(f: Fields) -> torch.Tensor:
+    """lap u + k^2 u = 0 for the complex field u (two channels)."""
+    return f.laplacian + K**2 * f.u
+
+
+def plane_wave(X: np.ndarray) -> np.ndarray:
+    """exp(i k d.x) along d = (0.6, 0.8), as real and imaginary parts."""
+    phase = K * (0.6 * X[:, 0] + 0.8 * X[:, 1])
+    return np.stack([np.cos(phase), np.sin(phase)], axis=1)
+
+
+def test_poisson_with_dirichlet_ends_is_solved_to_1e_3():
+    X = grid_coords(64)
+    ends = Condition(np.array([[-1.0], [1.0]]), np.zeros(2))
+    est = PDESolver(residual=poisson_1d, conditions=[ends], random_state=0).fit(X)
+    exact = np.sin(np.pi * X[:, 0])
+    assert relative_l2(est.predict(X), exact) <= 1e-3
+    # Between the collocation points too.
+    between = grid_coords(101)
+    assert relative_l2(est.predict(between), np.sin(np.pi * between[:, 0])) <= 1e-3
+    assert est.score(X) > -1e-2
+
+
+def test_poisson_on_the_square_with_a_sampled_source_is_solved_to_1e_2():
+    X = grid_coords((24, 24))
+    exact = np.sin(np.pi * X[:, 0]) * np.sin(np.pi * X[:, 1])
+    edges = square_edges()
+    est = PDESolver(
+        residual=poisson_with_source,
+        conditions=[Condition(edges, np.zeros(len(edges)))],
+        max_epochs=1000,
+        random_state=0,
+    ).fit(X, 2 * np.pi**2 * exact)
+    assert relative_l2(est.predict(X), exact) <= 1e-2
+    with pytest.raises(ValueError, match="pass y at X as in fit"):
+        est.score(X)
+
+
+def test_helmholtz_plane_wave_is_solved_to_1e_2():
+    X = grid_coords((24, 24))
+    edges = square_edges()
+    est = PDESolver(
+        residual=helmholtz,
+        conditions=[Condition(edges, plane_wave(edges))],
+        n_outputs=2,
+        residual_scale=K**2,
+        max_epochs=1000,
+        random_state=0,
+    ).fit(X)
+    assert est.predict(X).shape == (len(X), 2)
+    assert relative_l2(est.predict(X), plane_wave(X)) <= 1e-2
+
+
+def test_a_derivative_condition_and_second_derivatives_along_an_axis():
+    """u'' = 0 with u(0) = 1 and u'(0) = 2: the line u = 1 + 2x."""
+
+    def straight(f: Fields) -> torch.Tensor:
+        return f.derivative(0, order=2)
+
+    start = np.array([[0.0]])
+    est = PDESolver(
+        residual=straight,
+        conditions=[Condition(start, [1.0]), Condition(start, [2.0], axis=0)],
+        max_epochs=1500,
+        random_state=0,
+    ).fit(grid_coords(32))
+    X = grid_coords(32)
+    assert relative_l2(est.predict(X), 1 + 2 * X[:, 0]) <= 1e-2
+    np.testing.assert_allclose(est.predict_gradient(X).ravel(), 2.0, atol=0.05)
+
+
+def test_fields_derivatives_are_the_exact_ones():
+    torch.manual_seed(0)
+    net = Siren(2, 2, 16, 1, omega_0=3.0).double()
+    x = torch.rand(20, 2, dtype=torch.float64).requires_grad_(True)
+    fields = Fields(net, x)
+    u = net(x)
+    for c in range(2):
+        (first,) = torch.autograd.grad(u[:, c].sum(), x, create_graph=True)
+        torch.testing.assert_close(fields.gradient[:, c], first)
+        for axis in range(2):
+            (second,) = torch.autograd.grad(first[:, axis].sum(), x, create_graph=True)
+            torch.testing.assert_close(fields.derivative(axis, 2)[:, c], second[:, axis])
+            torch.testing.assert_close(fields.derivative(axis)[:, c], first[:, axis])
+    torch.testing.assert_close(fields.laplacian, fields.derivative(0, 2) + fields.derivative(1, 2))
+
+
+def test_grid_search_over_omega_0_and_activation_on_an_equation():
+    X = grid_coords(48)
+    ends = Condition(np.array([[-1.0], [1.0]]), np.zeros(2))
+    search = GridSearchCV(
+        PDESolver(residual=poisson_1d, conditions=[ends], max_epochs=150, random_state=0),
+        {"activation": ["sine", "relu"], "omega_0": [2.0, 5.0]},
+        cv=[(np.arange(0, 48, 2), np.arange(1, 48, 2))],
+        error_score="raise",
+    )
+    # ReLU takes no omega_0: those candidates are refused, which GridSearchCV reports.
+    search.set_params(
+        param_grid=[
+            {"activation": ["sine"], "omega_0": [2.0, 5.0]},
+            {"activation": ["relu"]},
+        ]
+    )
+    search.fit(X)
+    scores = search.cv_results_["mean_test_score"]
+    assert len(scores) == 3 and np.all(scores <= 0)
+    # A ReLU network's Laplacian is zero: it cannot satisfy -u'' = f, the sine can.
+    assert search.best_params_["activation"] == "sine"
+    assert pickle.loads(pickle.dumps(search.best_estimator_)).predict(X).shape == (48,)
+
+
+def test_bad_input_gets_clear_errors():
+    X = grid_coords(16)
+    ends = Condition(np.array([[-1.0], [1.0]]), np.zeros(2))
+    with pytest.raises(ValueError, match="residual is required"):
+        PDESolver(conditions=[ends]).fit(X)
+    with pytest.raises(ValueError, match=r"residual must return a tensor of shape \(n, \.\.\.\)"):
+        PDESolver(residual=lambda f: f.u.sum(), max_epochs=1).fit(X)
+    with pytest.raises(ValueError, match=r"residual must return a tensor .* got float"):
+        PDESolver(residual=lambda f: 0.0, max_epochs=1).fit(X)
+    wrong_dims = Condition(np.zeros((2, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match=r"conditions\[0\].points must have shape \(m, 1\)"):
+        PDESolver(residual=poisson_1d, conditions=[wrong_dims], max_epochs=1).fit(X)
+    with pytest.raises(ValueError, match=r"conditions\[1\].values must have shape \(2,\)"):
+        PDESolver(
+            residual=poisson_1d, conditions=[ends, (ends.points, np.zeros(3))], max_epochs=1
+        ).fit(X)
+    with pytest.raises(ValueError, match=r"conditions\[0\] has non-finite points or values"):
+        PDESolver(
+            residual=poisson_1d, conditions=[Condition(ends.points, [0.0, np.nan])], max_epochs=1
+        ).fit(X)
+    with pytest.raises(ValueError, match=r"conditions\[0\].axis must be None or 0 to 0"):
+        PDESolver(residual=poisson_1d, conditions=[Condition(ends.points, [0, 0], axis=1)]).fit(X)
+    with pytest.raises(ValueError, match="batch_size must be 'auto' or None"):
+        PDESolver(residual=poisson_1d, batch_size=8).fit(X)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        PDESolver(residual=poisson_1d).fit(np.full((4, 1), np.nan))
