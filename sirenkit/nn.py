@@ -34,6 +34,7 @@ __all__ = [
     "LinearLayer",
     "SineLayer",
     "ReluLayer",
+    "TanhLayer",
     "FinerLayer",
     "WireLayer",
     "FourierFeatures",
@@ -359,6 +360,30 @@ class ReluLayer(Layer):
 
     def activation_derivatives(self, z):
         return torch.relu(z), (z > 0).to(z.dtype), None
+
+
+@register_layer("tanh")
+class TanhLayer(Layer):
+    """``tanh(W x + b)``: the smooth activation of physics-informed networks (the baseline of
+    the SIREN paper's Helmholtz and wave experiments).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    init : {"auto", "sitzmann", "xavier", "he"}, default="auto"
+        ``"auto"``: ``"xavier"`` (Glorot's, for tanh).
+    is_first : bool, default=False
+    """
+
+    default_init = "xavier"
+
+    def activation(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(z)
+
+    def activation_derivatives(self, z):
+        value = torch.tanh(z)
+        slope = 1 - value.square()
+        return value, slope, -2 * value * slope
 
 
 @register_layer("finer")

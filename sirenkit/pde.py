@@ -26,7 +26,7 @@ from ._base import NONNEGATIVE, POSITIVE
 from ._plan import Model, SignalMap, Stage, TrainingPlan
 from .regressors import INRRegressor, activation_docstring
 
-__all__ = ["Condition", "Fields", "PDESolver"]
+__all__ = ["Condition", "Fields", "Helmholtz", "PDESolver", "Wave"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,11 +147,115 @@ class Fields:
             return first
         if order != 2:
             raise ValueError(f"order must be 1 or 2, got {order!r}")
-        columns = [
-            torch.autograd.grad(first[:, c].sum(), self.x, create_graph=True)[0][:, axis]
-            for c in range(first.shape[1])
-        ]
+        columns = []
+        for c in range(first.shape[1]):
+            # Unused where the gradient does not depend on x (a ReLU network): zero.
+            (grad,) = torch.autograd.grad(
+                first[:, c].sum(), self.x, create_graph=True, allow_unused=True
+            )
+            columns.append(torch.zeros_like(first[:, c]) if grad is None else grad[:, axis])
         return torch.stack(columns, dim=1)
+
+
+class Helmholtz:
+    """The residual of the Helmholtz equation ``lap u + k^2 u = -f`` for a complex field
+    (two output channels: real and imaginary parts), with an optional perfectly matched
+    layer (PML) that absorbs outgoing waves, as in the SIREN paper.
+
+    Inside the layer (``|x_a| > pml_start`` on an axis ``a``) the coordinates are
+    stretched, ``d/dx_a -> (1 / s_a) d/dx_a`` with ``s_a = 1 + i sigma_0 ((|x_a| -
+    pml_start) / pml_width)^2 / k``, which damps a wave leaving the domain without
+    reflecting it. The residual is the stretched equation multiplied through by
+    ``prod_a s_a``: ``sum_a d_a((prod_b s_b / s_a^2) d_a u) + prod_a s_a (k^2 u + f)``.
+
+    Parameters
+    ----------
+    wavenumber : float
+        ``k``.
+    source : callable or None, default=None
+        ``source(x) -> Tensor of shape (n,)``, the real source term ``f`` at points ``x``;
+        None: no source (the field comes from the conditions).
+    pml_start : float or None, default=None
+        Where the layer starts on each axis (e.g. 0.75 for a layer of 0.25 at the edges of
+        ``[-1, 1]``); None: no layer.
+    pml_width : float, default=0.25
+    pml_strength : float, default=30.0
+        ``sigma_0``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sirenkit.pde import Helmholtz, PDESolver
+    >>> def point(x):
+    ...     return torch.exp(-x.square().sum(1) / 0.02) / (0.02 * torch.pi)
+    >>> solver = PDESolver(residual=Helmholtz(10.0, point, pml_start=0.75), n_outputs=2)
+    """
+
+    def __init__(
+        self,
+        wavenumber: float,
+        source: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        pml_start: float | None = None,
+        pml_width: float = 0.25,
+        pml_strength: float = 30.0,
+    ) -> None:
+        self.wavenumber, self.source = float(wavenumber), source
+        self.pml_start, self.pml_width = pml_start, float(pml_width)
+        self.pml_strength = float(pml_strength)
+
+    def stretch(self, coordinate: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``s`` and ``ds/dx`` along one axis, complex (1 and 0 outside the layer)."""
+        if self.pml_start is None:
+            depth = torch.zeros_like(coordinate)
+        else:
+            depth = ((coordinate.abs() - self.pml_start) / self.pml_width).clamp(min=0)
+        k, strength = self.wavenumber, self.pml_strength
+        s = torch.complex(torch.ones_like(depth), strength * depth**2 / k)
+        slope = 2 * strength * depth * torch.sign(coordinate) / (k * self.pml_width)
+        return s, torch.complex(torch.zeros_like(depth), slope)
+
+    def __call__(self, f: Fields) -> torch.Tensor:
+        if f.u.shape[1] != 2:
+            raise ValueError(
+                f"Helmholtz solves for a complex field: n_outputs must be 2, got {f.u.shape[1]}"
+            )
+        u = torch.complex(f.u[:, 0], f.u[:, 1])
+        stretches = [self.stretch(f.x[:, a]) for a in range(f.x.shape[1])]
+        product = math.prod(s for s, _ in stretches)
+        total = product * (self.wavenumber**2 * u)
+        if self.source is not None:
+            total = total + product * self.source(f.x)
+        for a, (s, ds) in enumerate(stretches):
+            first = torch.complex(f.gradient[:, 0, a], f.gradient[:, 1, a])
+            second = torch.complex(*f.derivative(a, 2).unbind(dim=1))
+            coefficient = product / s**2  # prod_b s_b / s_a^2, whose d_a is -ds_a prod / s_a^3
+            total = total + coefficient * second - (product * ds / s**3) * first
+        return torch.stack([total.real, total.imag], dim=1)
+
+
+class Wave:
+    """The residual of the wave equation ``u_tt = c^2 lap_x u``, time on one coordinate
+    axis and space on the others.
+
+    Parameters
+    ----------
+    speed : float, default=1.0
+        ``c``.
+    time_axis : int, default=0
+
+    Examples
+    --------
+    >>> from sirenkit.pde import PDESolver, Wave
+    >>> solver = PDESolver(residual=Wave(speed=1.0))
+    """
+
+    def __init__(self, speed: float = 1.0, time_axis: int = 0) -> None:
+        self.speed, self.time_axis = float(speed), time_axis
+
+    def __call__(self, f: Fields) -> torch.Tensor:
+        in_time = f.derivative(self.time_axis, 2)
+        in_space = f.laplacian - in_time
+        return in_time - self.speed**2 * in_space
 
 
 class SumOfSquares(nn.Module):

@@ -170,7 +170,7 @@ class INRRegressor(ActivationNetworkMixin, BaseINR):
 ACTIVATION_PARAMS_DOC = """
     activation : str, default="sine"
         A name in :data:`sirenkit.nn.LAYERS`: ``"sine"``, ``"finer"``, ``"wire"``,
-        ``"gauss"``, ``"relu"``, ``"fourier"`` (and any registered later).
+        ``"gauss"``, ``"relu"``, ``"tanh"``, ``"fourier"`` (and any registered later).
     omega_0 : float, "auto", "sample_rate" or None, default=None
         First-layer frequency of ``"sine"`` (default 60, as :class:`SirenRegressor`; the
         rules ``"auto"`` and ``"sample_rate"`` as there), ``"finer"`` (30) and ``"wire"``
