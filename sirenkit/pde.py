@@ -318,7 +318,7 @@ class PDEObjective:
         return Fields(module, x, source)
 
     def residual_of(self, fields: Fields) -> torch.Tensor:
-        """The user's residual, checked: a tensor of ``(n, ...)`` finite values."""
+        """The user's residual, checked: a tensor of shape ``(n, ...)``."""
         r = self.residual(fields)
         n = len(fields.x)
         if not isinstance(r, torch.Tensor) or r.ndim == 0 or r.shape[0] != n:
@@ -452,7 +452,13 @@ class PDESolver(INRRegressor):
         )
 
     def _objective(self, n: int, conditions, source) -> PDEObjective:
-        scale = None if self.residual_scale == "auto" else float(self.residual_scale)
+        if self.residual_scale != "auto":
+            scale = float(self.residual_scale)
+        elif self.warm_start and hasattr(self, "objective_"):
+            scale = self.objective_.scale  # the first fit's: the network is trained now
+        else:
+            scale = None
+        return PDEObjective(self.residual, n, conditions, self.residual_weight, source, scale)
         return PDEObjective(self.residual, n, conditions, self.residual_weight, source, scale)
 
     def residual_at(self, X, y=None) -> np.ndarray:

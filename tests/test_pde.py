@@ -232,3 +232,15 @@ def test_the_wave_residual_vanishes_on_d_alembert_solutions():
     x = torch.rand(100, 2, dtype=torch.float64).requires_grad_(True)
     assert Wave(speed=2.0)(Fields(Travelling(), x)).abs().max() < 1e-9
     assert Wave(speed=1.0)(Fields(Travelling(), x)).abs().max() > 1
+
+
+def test_a_warm_start_keeps_the_residual_scale_and_continues():
+    X = grid_coords(32)
+    ends = Condition(np.array([[-1.0], [1.0]]), np.zeros(2))
+    est = PDESolver(residual=poisson_1d, conditions=[ends], max_epochs=300, random_state=0)
+    est.fit(X)
+    scale, score = est.residual_scale_, est.score(X)
+    # Continued at a small rate: a fresh Adam at 1e-3 would shake the converged solution.
+    est.set_params(warm_start=True, max_epochs=200, lr=1e-5).fit(X)
+    assert est.residual_scale_ == scale and len(est.history_) == 500
+    assert est.score(X) > 2 * score  # no worse than twice the mean squared residual
