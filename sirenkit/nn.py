@@ -744,8 +744,8 @@ class HashGridEncoding(Layer):
 
     Memory: ``sum_l min((resolution_l + 1)^d, table_size) * features`` parameters (with
     Adam's two moments, three times that); for an image (d=2) the default 8 levels up to
-    256 cells are dense, 0.9 M parameters; in 3-D the finest levels hash into
-    ``table_size`` rows each.
+    256 cells are dense, 0.49 M parameters (the estimators' 12 levels of 8 features: 1.3
+    M); in 3-D the levels of 64 cells per axis and finer hash into ``table_size`` rows.
 
     Parameters
     ----------
