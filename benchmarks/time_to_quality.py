@@ -85,6 +85,11 @@ def fixed(args) -> dict:
     return params if args.epochs is None else {**params, "max_epochs": args.epochs}
 
 
+def last_within(times, seconds: float) -> int:
+    """The last epoch that ended within ``seconds`` (the first if none did)."""
+    return max([i for i, t in enumerate(times) if t <= seconds], default=0)
+
+
 def reached(psnrs, times, target: float) -> str:
     at = next((i for i, p in enumerate(psnrs) if p >= target), None)
     return "-" if at is None else f"{times[at]:.1f} s ({at + 1})"
@@ -101,7 +106,7 @@ def photo_rows(args) -> None:
         for label, make in CANDIDATES.items():
             est, times = timed_fit(make, image, args, args.seconds)
             psnrs = est.history_[:, "train_psnr"]
-            within = max([i for i, t in enumerate(times) if t <= args.seconds], default=0)
+            within = last_within(times, args.seconds)
             print(
                 f"| {name} | {role} | {label} | {reached(psnrs, times, 30)} | "
                 f"{reached(psnrs, times, 40)} | {psnrs[within]:.2f} ({within + 1}) |",
@@ -155,7 +160,7 @@ def div2k_rows(args) -> None:
         for label, make in CANDIDATES.items():
             est, times = timed_fit(make, image, args, args.div2k_seconds)
             psnrs = est.history_[:, "train_psnr"]
-            within = max([i for i, t in enumerate(times) if t <= args.div2k_seconds], default=0)
+            within = last_within(times, args.div2k_seconds)
             results[label].append(psnrs[within])
             print(
                 f"| {path.stem} | {image.shape[1]}x{image.shape[0]} | {label} | "

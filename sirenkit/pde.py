@@ -94,7 +94,18 @@ class Fields:
     (:func:`sirenkit.operators.forward_derivatives`) where every layer has a rule, by
     autograd otherwise; a second derivative along one axis (``u_tt`` of a wave equation)
     is the autograd derivative of the exact gradient. Each is computed once, when first
-    read, and keeps its graph so that the loss trains the network.
+    read, and keeps its graph so that the loss trains the network. The closed-form
+    propagation gives the value, gradient and Laplacian together: ``order`` (what an
+    earlier residual read, see :class:`PDEObjective`) makes the first read propagate up to
+    that order at once, instead of a value, then a gradient, then a Laplacian.
+
+    Parameters
+    ----------
+    module : nn.Module
+    x : Tensor of shape (n, d)
+    source : Tensor of shape (n, k) or None, default=None
+    order : {0, 1, 2}, default=0
+        The highest order to propagate on the first read.
 
     Attributes
     ----------
@@ -104,19 +115,42 @@ class Fields:
         The solution (``C = n_outputs``; a complex field is two real channels).
     source : Tensor of shape (n, k) or None
         The ``y`` given to ``fit`` at these points (e.g. a source term), or None.
+    order : int
+        The highest order read so far (0: the value only; a derivative along an axis is
+        of the gradient, order 1).
     """
 
     def __init__(
-        self, module: nn.Module, x: torch.Tensor, source: torch.Tensor | None = None
+        self,
+        module: nn.Module,
+        x: torch.Tensor,
+        source: torch.Tensor | None = None,
+        order: int = 0,
     ) -> None:
         self.module, self.x, self.source = module, x, source
+        self.order = order
         self._forward = operators.supports_forward_derivatives(module)
         self._u = self._gradient = self._laplacian = None
+
+    def _propagate(self, order: int) -> None:
+        """The value and the derivatives up to ``max(order, self.order)``, in closed form."""
+        self.order = max(order, self.order)
+        if self.order == 0:
+            self._u = self.module(self.x)
+            return
+        self._u, self._gradient, laplace = operators.forward_derivatives(
+            self.module, self.x, self.order
+        )
+        if laplace is not None:
+            self._laplacian = laplace
 
     @property
     def u(self) -> torch.Tensor:
         if self._u is None:
-            self._u = self.module(self.x)
+            if self._forward:
+                self._propagate(0)
+            else:
+                self._u = self.module(self.x)
         return self._u
 
     @property
@@ -124,8 +158,9 @@ class Fields:
         """``(n, C, d)``: ``du_c / dx_a``."""
         if self._gradient is None:
             if self._forward:
-                self._u, self._gradient, _ = operators.forward_derivatives(self.module, self.x, 1)
+                self._propagate(1)
             else:
+                self.order = max(1, self.order)
                 self._gradient = operators.gradient(self.u, self.x)
         return self._gradient
 
@@ -134,9 +169,9 @@ class Fields:
         """``(n, C)``: the sum of the second derivatives over every axis."""
         if self._laplacian is None:
             if self._forward:
-                derivatives = operators.forward_derivatives(self.module, self.x, 2)
-                self._u, self._gradient, self._laplacian = derivatives
+                self._propagate(2)
             else:
+                self.order = 2
                 self._laplacian = operators.laplacian(self.u, self.x)
         return self._laplacian
 
@@ -297,6 +332,8 @@ class PDEObjective:
         self.residual, self.n_collocation = residual, n_collocation
         self.conditions, self.residual_weight = list(conditions), residual_weight
         self.source, self.scale = source, scale
+        #: The highest derivative order the residual has read (Fields.order).
+        self.order = 0
         self._tensors: dict = {}
 
     def __getstate__(self) -> dict:
@@ -312,14 +349,17 @@ class PDEObjective:
         return self._tensors[key]
 
     def fields(self, module: nn.Module, coords: torch.Tensor) -> Fields:
+        """The Fields at ``coords``, propagated at once to the order the residual read
+        last time."""
         source, _ = self._device_data(coords)
         with torch.enable_grad():
             x = coords.detach().requires_grad_(True)
-        return Fields(module, x, source)
+        return Fields(module, x, source, order=self.order)
 
     def residual_of(self, fields: Fields) -> torch.Tensor:
         """The user's residual, checked: a tensor of shape ``(n, ...)``."""
         r = self.residual(fields)
+        self.order = max(self.order, fields.order)
         n = len(fields.x)
         if not isinstance(r, torch.Tensor) or r.ndim == 0 or r.shape[0] != n:
             shape = tuple(r.shape) if isinstance(r, torch.Tensor) else type(r).__name__
@@ -435,9 +475,7 @@ class PDESolver(INRRegressor):
                 f"batch_size must be 'auto' or None, got {self.batch_size!r}"
             )
         conditions = [
-            Condition(*c).checked(X.shape[1], self.n_outputs, i)
-            if isinstance(c, tuple)
-            else c.checked(X.shape[1], self.n_outputs, i)
+            (Condition(*c) if isinstance(c, tuple) else c).checked(X.shape[1], self.n_outputs, i)
             for i, c in enumerate(self.conditions or ())
         ]
         source = y.reshape(len(y), -1) if self._has_source else None

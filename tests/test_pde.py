@@ -244,3 +244,30 @@ def test_a_warm_start_keeps_the_residual_scale_and_continues():
     est.set_params(warm_start=True, max_epochs=200, lr=1e-5).fit(X)
     assert est.residual_scale_ == scale and len(est.history_) == 500
     assert est.score(X) > 2 * score  # no worse than twice the mean squared residual
+
+
+def test_the_objective_propagates_once_per_step_at_the_order_its_residual_reads(monkeypatch):
+    from sirenkit import operators
+    from sirenkit.pde import PDEObjective
+
+    calls = []
+    propagate = operators.forward_derivatives
+
+    def counted(module, coords, order=2):
+        calls.append(order)
+        return propagate(module, coords, order)
+
+    monkeypatch.setattr(operators, "forward_derivatives", counted)
+
+    def reads_all(f):  # the value, then the gradient, then the Laplacian
+        return f.u + f.gradient[:, :, 0] + f.laplacian
+
+    objective = PDEObjective(reads_all, 8, [], 1.0, None)
+    net = Siren(1, 1, 8, 1, omega_0=3.0)
+    coords = torch.linspace(-1, 1, 8)[:, None]
+    first = objective(net, coords)[1]
+    assert calls == [1, 2] and objective.order == 2  # learnt on the first step
+    calls.clear()
+    second = objective(net, coords)[1]
+    assert calls == [2]  # then one propagation, to order 2
+    torch.testing.assert_close(first, second)
