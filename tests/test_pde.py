@@ -271,3 +271,55 @@ def test_the_objective_propagates_once_per_step_at_the_order_its_residual_reads(
     second = objective(net, coords)[1]
     assert calls == [2]  # then one propagation, to order 2
     torch.testing.assert_close(first, second)
+
+
+def test_the_finite_difference_wave_converges_at_second_order_to_a_standing_wave():
+    from sirenkit.pde import finite_difference_wave
+
+    def error(n: int) -> float:
+        x = np.linspace(-1, 1, n)
+        grid = np.meshgrid(x, x, indexing="ij")
+        mode = np.sin(np.pi * (grid[0] + 1) / 2) * np.sin(np.pi * (grid[1] + 1) / 2)
+        times = np.array([0.1, 0.5, 1.3])
+        u = finite_difference_wave(mode, x[1] - x[0], times, speed=2.0)
+        frequency = 2.0 * np.pi / 2 * np.sqrt(2)  # c |k|, k = (pi/2, pi/2)
+        return np.abs(u - mode * np.cos(frequency * times)[:, None, None]).max()
+
+    coarse, fine = error(41), error(81)
+    assert fine < 2e-4
+    assert 3.5 < coarse / fine < 4.5  # halving the spacing divides the error by 4
+
+
+def test_the_finite_difference_wave_matches_d_alembert_and_an_initial_velocity():
+    from sirenkit.pde import finite_difference_wave
+
+    x = np.linspace(-2, 2, 801)
+    times = [0.0, 0.3, 0.6]
+    u = finite_difference_wave(np.exp(-(x**2) / 0.045), x[1] - x[0], times)
+    exact = [
+        0.5 * (np.exp(-((x - t) ** 2) / 0.045) + np.exp(-((x + t) ** 2) / 0.045)) for t in times
+    ]
+    assert np.abs(u - np.stack(exact)).max() < 1e-4
+    # u = sin(pi x) sin(pi t) / pi on [0, 1]: at rest at first, pushed by u_t = sin(pi x).
+    x = np.linspace(0, 1, 201)
+    u = finite_difference_wave(
+        np.zeros_like(x), x[1] - x[0], [0.5, 1.5], velocity=np.sin(np.pi * x)
+    )
+    exact = np.sin(np.pi * x) * np.sin(np.pi * np.array([[0.5], [1.5]])) / np.pi
+    assert np.abs(u - exact).max() < 1e-4
+
+
+def test_the_finite_difference_wave_refuses_bad_input():
+    from sirenkit.pde import finite_difference_wave
+
+    grid = np.zeros((5, 5))
+    with pytest.raises(ValueError, match="initial must be a finite grid"):
+        finite_difference_wave(np.zeros((5, 2)), 0.1, [1.0])
+    with pytest.raises(ValueError, match="velocity must be finite, of shape"):
+        finite_difference_wave(grid, 0.1, [1.0], velocity=np.zeros(5))
+    with pytest.raises(ValueError, match="times must be finite, non-decreasing"):
+        finite_difference_wave(grid, 0.1, [1.0, 0.5])
+    with pytest.raises(ValueError, match="spacing must be a number > 0"):
+        finite_difference_wave(grid, 0.0, [1.0])
+    with pytest.raises(ValueError, match="courant must be at most 1"):
+        finite_difference_wave(grid, 0.1, [1.0], courant=1.5)
