@@ -89,7 +89,6 @@ def test_helmholtz_plane_wave_is_solved_to_1e_2():
         residual=helmholtz,
         conditions=[Condition(edges, plane_wave(edges))],
         n_outputs=2,
-        residual_scale=K**2,
         max_epochs=1000,
         random_state=0,
     ).fit(X)
@@ -323,3 +322,36 @@ def test_the_finite_difference_wave_refuses_bad_input():
         finite_difference_wave(grid, 0.0, [1.0])
     with pytest.raises(ValueError, match="courant must be at most 1"):
         finite_difference_wave(grid, 0.1, [1.0], courant=1.5)
+
+
+@pytest.mark.parametrize("balance", [True, False])
+def test_the_initial_scale_balances_the_gradients_of_the_residual_and_the_conditions(balance):
+    from sirenkit.pde import PDEObjective
+
+    torch.manual_seed(0)
+    net = Siren(2, 2, 16, 1, omega_0=3.0).double()
+    X = torch.rand(50, 2, dtype=torch.float64) * 2 - 1
+    edges = square_edges(8)
+    condition = Condition(edges, plane_wave(edges)).checked(2, 2, 0)
+    objective = PDEObjective(helmholtz, 50, [condition], 0.5, None, None, balance)
+    coords = torch.cat([X, torch.as_tensor(edges)])
+    terms = objective(net, coords)[1][:, 0]
+    residual = objective.residual_of(objective.fields(net, X)).detach()
+    if not balance:  # the initial residual's root mean square
+        assert objective.scale == pytest.approx(float(residual.square().mean().sqrt()))
+        return
+    # With the scale found, the two weighted terms of the loss have equal gradient norms.
+    params = list(net.parameters())
+
+    def gradient_norm(loss):
+        return torch.cat(
+            [g.flatten() for g in torch.autograd.grad(loss, params, retain_graph=True)]
+        ).norm()
+
+    in_residual, in_conditions = terms[: residual.numel()], terms[residual.numel() :]
+    torch.testing.assert_close(
+        gradient_norm(in_residual.square().sum()), gradient_norm(in_conditions.square().sum())
+    )
+    assert in_residual.square().sum().item() == pytest.approx(
+        0.5 * residual.square().mean().item() / objective.scale**2
+    )
