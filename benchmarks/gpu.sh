@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The GPU run, within 8 minutes on one GPU: the CUDA test module, then the measurements of
-# the lean training step (issue 28), the GPU rows docs/benchmarks.md lacks and the time to
-# quality of issue 30's levers. Writes one
+# The GPU run, within 9 minutes on one GPU: the CUDA test module, then the measurements of
+# the lean training step (issue 28), the GPU rows docs/benchmarks.md lacks, the time to
+# quality of issue 30's levers and the PDE tables (issue 31). Writes one
 # markdown file naming the device; every section appends its rows as it measures them
 # (python -u), stops starting new work when its budget is spent, and is killed at its
 # limit, so a run cut short keeps what it measured.
@@ -52,6 +52,7 @@ if [ $SMOKE = 1 ]; then
     section 90 "Stacked sweeps" benchmarks/sweeps.py --quick --epochs 2 --plain-jobs 1 --device cpu --budget 60
     section 30 "Image-fitting table" benchmarks/image_table.py --images 1 --crop 16 --epochs 3 --width 16 --device cpu --budget 20
     section 60 "Time to quality" benchmarks/time_to_quality.py --side 128 --seconds 1 --epochs 1 --photos astronaut --skip-between --device cpu
+    section 60 "Partial differential equations" benchmarks/pde.py --epochs 3 --points 12 --width 8
 else
     # H100/H200 SXM float32 (non-tensor) peak: 67 TFLOP/s.
     section 100 "CUDA test module" -m pytest tests/test_cuda.py -v -rs -p no:cacheprovider -o addopts=""
@@ -61,6 +62,7 @@ else
     section 50 "Stacked sweeps" benchmarks/sweeps.py --quick --epochs 200 --plain-jobs 1 --device cuda --budget 35
     section 130 "Image-fitting table (11 whole LR images, 5000 epochs)" benchmarks/image_table.py --budget 120
     section 40 "Time to quality" benchmarks/time_to_quality.py --photos astronaut --seconds 6 --skip-between --candidates "SirenRegressor();hash grid, ReLU 2x64;SIREN, weight_scale=1.5"
+    section 60 "Partial differential equations" benchmarks/pde.py --skip-scales
 fi
 rm -f "$OUT.err"
 echo "wrote $OUT" >&2

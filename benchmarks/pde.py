@@ -14,8 +14,17 @@ perfectly matched layer, and the 1-D wave equation, against their analytic solut
    (``u(x, 0) = exp(-x^2 / (2 s^2))``, ``u_t(x, 0) = 0``) with the boundary values of
    d'Alembert's solution ``(g(x - ct) + g(x + ct)) / 2``; the relative error at times
    across ``[0, T]``.
+3. Wave, 2-D: ``u_tt = c^2 (u_xx + u_yy)`` on ``[-1, 1]^2`` from a Gaussian at rest, the
+   square's edges held at zero; against a finite-difference reference on a 401^2 grid
+   (:func:`sirenkit.pde.finite_difference_wave`, second order; its own error is shown by
+   the same computation on a 201^2 grid), the relative error at times across ``[0, T]``.
+4. The residual scale: ``residual_scale="auto"`` (the residual's and the conditions'
+   gradients balanced on the initial network) against ``"rms"`` (the initial residual's
+   root mean square), on the four problems of tests/test_pde.py that chose it and three
+   held out, at PDESolver's defaults, seeds 0 and 1; relative errors on a grid finer than
+   the collocation points.
 
-    python benchmarks/pde.py                      # both, 2 CPU cores: a few minutes
+    python benchmarks/pde.py                      # all four, 2 CPU cores: about 20 minutes
     python benchmarks/pde.py --epochs 50 --points 16   # smoke
 """
 
@@ -30,7 +39,7 @@ import torch
 from scipy.special import hankel1
 
 from sirenkit import PDESolver, grid_coords
-from sirenkit.pde import Condition, Helmholtz, Wave
+from sirenkit.pde import Condition, Helmholtz, Wave, finite_difference_wave
 
 K, SIGMA, PML_SIGMA = 10.0, 0.08, 30.0
 
@@ -89,23 +98,32 @@ def gaussian(x: np.ndarray, width: float) -> np.ndarray:
     return np.exp(-(x**2) / (2 * width**2))
 
 
-def wave_rows(args) -> None:
-    width, T = 0.15, 0.6
-    n = args.points
-    times, space = np.linspace(0, T, n), np.linspace(-1, 1, 2 * n)
+WAVE_WIDTH, WAVE_END = 0.15, 0.6  # the initial Gaussian's width, the last time
+
+
+def dalembert(points: np.ndarray) -> np.ndarray:
+    """The 1-D wave from the Gaussian at rest at (t, x): two halves travelling apart."""
+    t, x = points[:, 0], points[:, 1]
+    return 0.5 * (gaussian(x - t, WAVE_WIDTH) + gaussian(x + t, WAVE_WIDTH))
+
+
+def wave_1d_problem(n: int) -> tuple[np.ndarray, list[Condition]]:
+    """Collocation points (n times x 2n places) and the conditions: the displacement and
+    zero velocity at t = 0, d'Alembert's values at x = -1 and 1."""
+    times, space = np.linspace(0, WAVE_END, n), np.linspace(-1, 1, 2 * n)
     X = np.stack(np.meshgrid(times, space, indexing="ij"), axis=-1).reshape(-1, 2)
-
-    def exact(points: np.ndarray) -> np.ndarray:
-        t, x = points[:, 0], points[:, 1]
-        return 0.5 * (gaussian(x - t, width) + gaussian(x + t, width))
-
     initial = np.stack([np.zeros(2 * n), space], axis=1)
     ends = np.stack([np.tile(times, 2), np.repeat([-1.0, 1.0], n)], axis=1)
-    conditions = [
-        Condition(initial, exact(initial), weight=10.0),
+    return X, [
+        Condition(initial, dalembert(initial), weight=10.0),
         Condition(initial, np.zeros(2 * n), weight=10.0, axis=0),
-        Condition(ends, exact(ends)),
+        Condition(ends, dalembert(ends)),
     ]
+
+
+def wave_rows(args) -> None:
+    width, T, n = WAVE_WIDTH, WAVE_END, args.points
+    X, conditions = wave_1d_problem(n)
     print(
         f"\n## Wave equation, 1-D: a Gaussian (width {width:g}) at rest, speed 1, t in [0, "
         f"{T:g}]; {n} x {2 * n} collocation points, SIREN 3 x {args.width}, {args.epochs} "
@@ -125,9 +143,163 @@ def wave_rows(args) -> None:
     fine = np.linspace(-1, 1, 401)
     for t in np.linspace(0, T, 5):
         points = np.stack([np.full_like(fine, t), fine], axis=1)
-        truth = exact(points)
+        truth = dalembert(points)
         error = np.linalg.norm(est.predict(points) - truth) / np.linalg.norm(truth)
         print(f"| {t:.2f} | {error:.4f} |", flush=True)
+
+
+def wave_2d_rows(args) -> None:
+    width, T = WAVE_WIDTH, WAVE_END
+    steps, side = args.points // 3, 2 * (args.points // 3)
+    times, space = np.linspace(0, T, steps), np.linspace(-1, 1, side)
+    X = np.stack(np.meshgrid(times, space, space, indexing="ij"), axis=-1).reshape(-1, 3)
+    plane = np.stack(np.meshgrid(space, space, indexing="ij"), axis=-1).reshape(-1, 2)
+    initial = np.concatenate([np.zeros((len(plane), 1)), plane], axis=1)
+    edges = X[np.abs(X[:, 1:]).max(axis=1) == 1]
+    at_start = gaussian(np.linalg.norm(plane, axis=1), width)
+    conditions = [
+        Condition(initial, at_start, weight=10.0),
+        Condition(initial, np.zeros(len(plane)), weight=10.0, axis=0),
+        Condition(edges, np.zeros(len(edges))),
+    ]
+    print(
+        f"\n## Wave equation, 2-D: a Gaussian (width {width:g}) at rest, speed 1, edges at "
+        f"zero, t in [0, {T:g}]; {steps} x {side} x {side} collocation points, SIREN 3 x "
+        f"{args.width}, {args.epochs} full-batch steps, against finite differences on 401^2\n"
+    )
+    start = time.perf_counter()
+    est = PDESolver(
+        residual=Wave(speed=1.0),
+        conditions=conditions,
+        hidden_features=args.width,
+        hidden_layers=2,
+        omega_0=10.0,
+        max_epochs=args.epochs,
+        random_state=0,
+    ).fit(X)
+    print(f"fit: {time.perf_counter() - start:.0f} s\n")
+    report = np.linspace(0, T, 5)
+    references = {}
+    for n in (201, 401):
+        fine = np.linspace(-1, 1, n)
+        grid = np.stack(np.meshgrid(fine, fine, indexing="ij"), axis=-1)
+        start_field = gaussian(np.linalg.norm(grid, axis=-1), width)
+        references[n] = finite_difference_wave(start_field, fine[1] - fine[0], report)
+    shown = np.linspace(-1, 1, 101)  # every 4th node of 401, every 2nd of 201
+    view = np.stack(np.meshgrid(shown, shown, indexing="ij"), axis=-1).reshape(-1, 2)
+    print("| t | relative L2 error, SIREN | finite differences, 201^2 against 401^2 |")
+    print("|---|---|---|")
+    for i, t in enumerate(report):
+        truth = references[401][i, ::4, ::4].ravel()
+        coarse = references[201][i, ::2, ::2].ravel()
+        predicted = est.predict(np.concatenate([np.full((len(view), 1), t), view], axis=1))
+        error = np.linalg.norm(predicted - truth) / np.linalg.norm(truth)
+        own = np.linalg.norm(coarse - truth) / np.linalg.norm(truth)
+        print(f"| {t:.2f} | {error:.4f} | {own:.1e} |", flush=True)
+
+
+def square_edges(n: int = 64) -> np.ndarray:
+    s, ones = np.linspace(-1, 1, n), np.ones(n)
+    sides = ((s, -ones), (s, ones), (-ones, s), (ones, s))
+    return np.concatenate([np.stack(side, axis=1) for side in sides])
+
+
+def plane_wave(k: float, direction: tuple[float, float]):
+    def exact(X: np.ndarray) -> np.ndarray:
+        phase = k * (X @ np.array(direction))
+        return np.stack([np.cos(phase), np.sin(phase)], axis=1)
+
+    def residual(f):
+        return f.laplacian + k**2 * f.u
+
+    return exact, residual
+
+
+def on_grid(times: int, points: int, t_end: float) -> np.ndarray:
+    axes = np.linspace(0, t_end, times), np.linspace(-1, 1, points)
+    return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 2)
+
+
+def scale_problems(n: int) -> list[tuple]:
+    """(name, tuned on it, solver's keywords, X, y, evaluation points, exact solution);
+    ``n`` sets the sizes (24 in the tests)."""
+    edges = square_edges()
+    square, fine = grid_coords((n, n)), grid_coords((2 * n - 1, 2 * n - 1))
+
+    def sines(X):
+        return np.sin(np.pi * X[:, 0]) * np.sin(np.pi * X[:, 1])
+
+    def poisson_1d(f):
+        return -f.laplacian - torch.pi**2 * torch.sin(torch.pi * f.x)
+
+    def sampled_source(f):
+        return -f.laplacian - f.source
+
+    def exp_sine(X):
+        return np.exp(X[:, 0]) * np.sin(np.pi * X[:, 1])
+
+    def exp_poisson(f):
+        x, y = f.x[:, :1], f.x[:, 1:]
+        return -f.laplacian - (torch.pi**2 - 1) * torch.exp(x) * torch.sin(torch.pi * y)
+
+    def cooling(X):
+        return np.exp(-0.1 * np.pi**2 * X[:, 0]) * np.sin(np.pi * X[:, 1])
+
+    def heat(f):
+        return f.gradient[:, :, 0] - 0.1 * f.derivative(1, 2)
+
+    heat_start, heat_ends = on_grid(1, n + n // 2, 0), on_grid(n, 2, 1)
+    k4, helmholtz_4 = plane_wave(4.0, (0.6, 0.8))
+    k8, helmholtz_8 = plane_wave(8.0, (0.8, -0.6))
+    ends = np.array([[-1.0], [1.0]])
+    zero = Condition(edges, np.zeros(len(edges)))
+    wave = wave_1d_problem(n)
+    return [
+        ("-u'' = pi^2 sin(pi x)", True, dict(residual=poisson_1d, conditions=[(ends, [0, 0])]),
+         grid_coords(64), None, grid_coords(101), lambda X: np.sin(np.pi * X[:, 0])),
+        ("-lap u = 2 pi^2 sin sin", True, dict(residual=sampled_source, conditions=[zero]),
+         square, 2 * np.pi**2 * sines(square), fine, sines),
+        ("Helmholtz plane wave, k = 4", True,
+         dict(residual=helmholtz_4, conditions=[(edges, k4(edges))], n_outputs=2),
+         square, None, fine, k4),
+        ("wave 1-D", True, dict(residual=Wave(), omega_0=10.0, conditions=wave[1]),
+         wave[0], None, on_grid(2 * n, 4 * n, WAVE_END), dalembert),
+        ("Helmholtz plane wave, k = 8", False,
+         dict(residual=helmholtz_8, conditions=[(edges, k8(edges))], n_outputs=2),
+         grid_coords((4 * n // 3, 4 * n // 3)), None, fine, k8),
+        ("-lap u = (pi^2 - 1) e^x sin(pi y)", False,
+         dict(residual=exp_poisson, conditions=[(edges, exp_sine(edges))]),
+         square, None, fine, exp_sine),
+        ("heat u_t = 0.1 u_xx", False, dict(residual=heat, conditions=[
+            (heat_start, cooling(heat_start)), (heat_ends, np.zeros(len(heat_ends)))]),
+         on_grid(n - n // 6, n + n // 2, 1), None, on_grid(2 * n, 3 * n, 1), cooling),
+    ]  # fmt: skip
+
+
+def scale_rows(args) -> None:
+    print(
+        "\n## Residual scale: relative L2 error at PDESolver's defaults "
+        f"({args.epochs} full-batch steps), seeds 0 / 1\n\n"
+        '| problem | chose it | "auto" (balanced gradients) | "rms" | scale, "auto" / "rms" |\n'
+        "|---|---|---|---|---|"
+    )
+    n = max(args.points // 2, 6)
+    for name, tuned, params, X, y, view, exact in scale_problems(n):
+        cells, scales = [], []
+        for mode in ("auto", "rms"):
+            errors = []
+            for seed in (0, 1):
+                est = PDESolver(
+                    residual_scale=mode, max_epochs=args.epochs, random_state=seed, **params
+                ).fit(X, y)
+                truth = exact(view)
+                predicted = est.predict(view).reshape(truth.shape)
+                errors.append(np.linalg.norm(predicted - truth) / np.linalg.norm(truth))
+                scales.append(est.residual_scale_)
+            cells.append(" / ".join(f"{e:.1e}" for e in errors))
+        scale = f"{scales[0]:.3g} / {scales[2]:.3g}"
+        tuned = "yes" if tuned else "held out"
+        print(f"| {name} | {tuned} | {cells[0]} | {cells[1]} | {scale} |", flush=True)
 
 
 def main() -> None:
@@ -138,12 +310,18 @@ def main() -> None:
     parser.add_argument("--pml", type=float, default=0.25, help="width of the layer")
     parser.add_argument("--skip-helmholtz", action="store_true")
     parser.add_argument("--skip-wave", action="store_true")
+    parser.add_argument("--skip-wave-2d", action="store_true")
+    parser.add_argument("--skip-scales", action="store_true")
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU")
     if not args.skip_helmholtz:
         helmholtz_rows(args)
     if not args.skip_wave:
         wave_rows(args)
+    if not args.skip_wave_2d:
+        wave_2d_rows(args)
+    if not args.skip_scales:
+        scale_rows(args)
 
 
 if __name__ == "__main__":

@@ -33,12 +33,14 @@ def test_the_gpu_run_passes_its_smoke_mode_on_the_cpu(tmp_path):
         "Stacked sweeps",
         "Image-fitting table",
         "Time to quality",
+        "Partial differential equations",
     ]:
         assert f"## {title}" in report
-    assert report.count(", exit 0)") == 7
+    assert report.count(", exit 0)") == 8
     # Rows of every measurement, written as they were measured.
     assert "SKIPPED" in report and "needs CUDA" in report  # the CUDA tests, named one by one
     assert "| 16 | - |" in report  # a step-time row
     assert "| held out | 128 | float32 | coffee |" in report
     assert "| SIREN omega_0* | 1 |" in report and "| 32 candidates" in report
     assert "| astronaut | held out | hash grid, ReLU 2x64 |" in report
+    assert "| tanh MLP |" in report and "| 0.60 |" in report and "201^2 against 401^2" in report
