@@ -121,14 +121,8 @@ def wave_1d_problem(n: int) -> tuple[np.ndarray, list[Condition]]:
     ]
 
 
-def wave_rows(args) -> None:
-    width, T, n = WAVE_WIDTH, WAVE_END, args.points
-    X, conditions = wave_1d_problem(n)
-    print(
-        f"\n## Wave equation, 1-D: a Gaussian (width {width:g}) at rest, speed 1, t in [0, "
-        f"{T:g}]; {n} x {2 * n} collocation points, SIREN 3 x {args.width}, {args.epochs} "
-        "full-batch steps, against d'Alembert\n"
-    )
+def fit_wave(X: np.ndarray, conditions: list[Condition], args) -> PDESolver:
+    """SIREN 3 x width at omega_0 10 on the wave equation at speed 1; prints its time."""
     start = time.perf_counter()
     est = PDESolver(
         residual=Wave(speed=1.0),
@@ -139,7 +133,20 @@ def wave_rows(args) -> None:
         max_epochs=args.epochs,
         random_state=0,
     ).fit(X)
-    print(f"fit: {time.perf_counter() - start:.0f} s\n\n| t | relative L2 error |\n|---|---|")
+    print(f"fit: {time.perf_counter() - start:.0f} s\n")
+    return est
+
+
+def wave_rows(args) -> None:
+    width, T, n = WAVE_WIDTH, WAVE_END, args.points
+    X, conditions = wave_1d_problem(n)
+    print(
+        f"\n## Wave equation, 1-D: a Gaussian (width {width:g}) at rest, speed 1, t in [0, "
+        f"{T:g}]; {n} x {2 * n} collocation points, SIREN 3 x {args.width}, {args.epochs} "
+        "full-batch steps, against d'Alembert\n"
+    )
+    est = fit_wave(X, conditions, args)
+    print("| t | relative L2 error |\n|---|---|")
     fine = np.linspace(-1, 1, 401)
     for t in np.linspace(0, T, 5):
         points = np.stack([np.full_like(fine, t), fine], axis=1)
@@ -167,17 +174,7 @@ def wave_2d_rows(args) -> None:
         f"zero, t in [0, {T:g}]; {steps} x {side} x {side} collocation points, SIREN 3 x "
         f"{args.width}, {args.epochs} full-batch steps, against finite differences on 401^2\n"
     )
-    start = time.perf_counter()
-    est = PDESolver(
-        residual=Wave(speed=1.0),
-        conditions=conditions,
-        hidden_features=args.width,
-        hidden_layers=2,
-        omega_0=10.0,
-        max_epochs=args.epochs,
-        random_state=0,
-    ).fit(X)
-    print(f"fit: {time.perf_counter() - start:.0f} s\n")
+    est = fit_wave(X, conditions, args)
     report = np.linspace(0, T, 5)
     references = {}
     for n in (201, 401):
