@@ -355,3 +355,19 @@ def test_the_initial_scale_balances_the_gradients_of_the_residual_and_the_condit
     assert in_residual.square().sum().item() == pytest.approx(
         0.5 * residual.square().mean().item() / objective.scale**2
     )
+
+
+def test_the_residual_scale_options_reach_the_objective():
+    X = grid_coords(16)
+    ends = Condition(np.array([[-1.0], [1.0]]), np.zeros(2))
+    scales = {}
+    for mode in ("auto", "rms", 3.0):
+        # A step at lr 1e-12 leaves the initial network: its residual is the first one.
+        est = PDESolver(
+            residual=poisson_1d, conditions=[ends], residual_scale=mode, max_epochs=1, lr=1e-12
+        ).set_params(random_state=0)
+        scales[mode] = est.fit(X).residual_scale_
+    initial_rms = np.sqrt(np.mean(est.residual_at(X) ** 2))
+    assert scales["rms"] == pytest.approx(initial_rms, rel=1e-4)
+    assert scales[3.0] == 3.0
+    assert abs(scales["auto"] / scales["rms"] - 1) > 0.1  # balanced: another scale
