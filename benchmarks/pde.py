@@ -1,5 +1,6 @@
 """The SIREN paper's other equations with PDESolver: Helmholtz with a point source and a
-perfectly matched layer, and the 1-D wave equation, against their analytic solutions.
+perfectly matched layer, the wave equation in 1-D and 2-D, against analytic and
+finite-difference solutions; and the residual scale's rules on manufactured problems.
 
 1. Helmholtz: ``lap u + k^2 u = -f`` on ``[-1, 1]^2``, ``f`` a narrow Gaussian at the
    centre (unit mass, width ``sigma``), the complex field ``u`` as two channels, and the
@@ -8,8 +9,9 @@ perfectly matched layer, and the 1-D wave equation, against their analytic solut
    sigma_0 ((|x| - a) / w)^2 / k``. Outside the source's support the outgoing solution is
    exactly ``exp(-k^2 sigma^2 / 2) * (i/4) H0^(1)(k r)`` (the free-space Green's function
    times the source's Fourier transform at ``k``); the relative L2 error of the real and
-   imaginary parts is taken where ``r > 0.2`` and outside the layer. SIREN, a ReLU MLP
-   and a tanh MLP of the same size (3 layers of ``--width``), the same steps.
+   imaginary parts is taken where ``r > 0.2`` and outside the layer. SIREN (at
+   PDESolver's hidden omega_0 of 10 and at the paper's 30), a ReLU MLP and a tanh MLP of
+   the same size (3 layers of ``--width``), the same steps.
 2. Wave: ``u_tt = c^2 u_xx`` on ``x in [-1, 1]``, ``t in [0, T]``, from a Gaussian at rest
    (``u(x, 0) = exp(-x^2 / (2 s^2))``, ``u_t(x, 0) = 0``) with the boundary values of
    d'Alembert's solution ``(g(x - ct) + g(x + ct)) / 2``; the relative error at times
@@ -71,6 +73,9 @@ def helmholtz_rows(args) -> None:
     exact = helmholtz_exact(test[keep])
     networks = {
         "SIREN (omega_0 = 10)": dict(activation="sine", omega_0=K),
+        "SIREN (omega_0 = 10, hidden_omega_0 = 30)": dict(
+            activation="sine", omega_0=K, hidden_omega_0=30.0
+        ),
         "ReLU MLP": dict(activation="relu"),
         "tanh MLP": dict(activation="tanh"),
     }
