@@ -11,7 +11,7 @@ from sklearn.model_selection import GridSearchCV
 
 from sirenkit import grid_coords
 from sirenkit.nn import MLP, Siren
-from sirenkit.pde import Condition, Fields, PDESolver
+from sirenkit.pde import Condition, Fields, PDESolver, finite_difference_wave
 
 
 def square_edges(n: int = 64) -> np.ndarray:
@@ -273,8 +273,6 @@ def test_the_objective_propagates_once_per_step_at_the_order_its_residual_reads(
 
 
 def test_the_finite_difference_wave_converges_at_second_order_to_a_standing_wave():
-    from sirenkit.pde import finite_difference_wave
-
     def error(n: int) -> float:
         x = np.linspace(-1, 1, n)
         grid = np.meshgrid(x, x, indexing="ij")
@@ -290,8 +288,6 @@ def test_the_finite_difference_wave_converges_at_second_order_to_a_standing_wave
 
 
 def test_the_finite_difference_wave_matches_d_alembert_and_an_initial_velocity():
-    from sirenkit.pde import finite_difference_wave
-
     x = np.linspace(-2, 2, 801)
     times = [0.0, 0.3, 0.6]
     u = finite_difference_wave(np.exp(-(x**2) / 0.045), x[1] - x[0], times)
@@ -299,7 +295,7 @@ def test_the_finite_difference_wave_matches_d_alembert_and_an_initial_velocity()
         0.5 * (np.exp(-((x - t) ** 2) / 0.045) + np.exp(-((x + t) ** 2) / 0.045)) for t in times
     ]
     assert np.abs(u - np.stack(exact)).max() < 1e-4
-    # u = sin(pi x) sin(pi t) / pi on [0, 1]: at rest at first, pushed by u_t = sin(pi x).
+    # u = sin(pi x) sin(pi t) / pi on [0, 1]: flat at first, pushed by u_t = sin(pi x).
     x = np.linspace(0, 1, 201)
     u = finite_difference_wave(
         np.zeros_like(x), x[1] - x[0], [0.5, 1.5], velocity=np.sin(np.pi * x)
@@ -309,8 +305,6 @@ def test_the_finite_difference_wave_matches_d_alembert_and_an_initial_velocity()
 
 
 def test_the_finite_difference_wave_refuses_bad_input():
-    from sirenkit.pde import finite_difference_wave
-
     grid = np.zeros((5, 5))
     with pytest.raises(ValueError, match="initial must be a finite grid"):
         finite_difference_wave(np.zeros((5, 2)), 0.1, [1.0])
