@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import make_scorer
 
-__all__ = ["psnr", "psnr_channel_sum", "psnr_scorer", "make_psnr_scorer"]
+__all__ = ["psnr", "psnr_channel_sum", "psnr_scorer", "make_psnr_scorer", "relative_l2_error"]
 
 
 def _squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -60,6 +60,32 @@ def psnr(y_true: np.ndarray, y_pred: np.ndarray, data_range: float = 1.0) -> flo
     20.0
     """
     return _psnr_from_mse(float(np.mean(_squared_error(y_true, y_pred))), data_range)
+
+
+def relative_l2_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """``||y_pred - y_true|| / ||y_true||`` over every element: how far a solution is from
+    a reference, the usual measure for differential equations.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of the same shape
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sirenkit.metrics import relative_l2_error
+    >>> relative_l2_error(np.array([3.0, 4.0]), np.array([3.0, 4.5]))
+    0.1
+    """
+    squared_error = _squared_error(y_true, y_pred)
+    norm = float(np.linalg.norm(np.asarray(y_true, dtype=np.float64)))
+    if norm == 0:
+        raise ValueError("y_true is zero everywhere: the relative error is undefined")
+    return float(np.sqrt(squared_error.sum())) / norm
 
 
 def psnr_channel_sum(

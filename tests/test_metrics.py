@@ -54,3 +54,16 @@ def test_scorer_and_full_sample_split():
         np.testing.assert_array_equal(test, np.arange(5))
     with pytest.raises(ValueError, match="n_repeats"):
         FullSampleSplit(0).get_n_splits()
+
+
+def test_relative_l2_error_against_hand_values_and_bad_input():
+    from sirenkit.metrics import relative_l2_error
+
+    truth = np.array([[3.0, 0.0], [0.0, 4.0]])
+    assert relative_l2_error(truth, truth) == 0
+    assert relative_l2_error(truth, truth + [[0.0, 0.0], [0.0, 1.0]]) == pytest.approx(0.2)
+    assert relative_l2_error(truth, -truth) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="same shape"):
+        relative_l2_error(truth, truth.ravel())
+    with pytest.raises(ValueError, match="zero everywhere"):
+        relative_l2_error(np.zeros(3), np.ones(3))
